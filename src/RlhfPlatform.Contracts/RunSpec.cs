@@ -1,0 +1,92 @@
+namespace RlhfPlatform.Contracts;
+
+// The run spec: what a user submits. JSON (camelCase), validated against schemas/run-spec.schema.json.
+// Defaults here and in the schema must agree; RunSpecTests checks that the schema accepts a default spec.
+
+/// <summary>One RLHF run: SFT policy, one reward model, policy optimization against it, evaluation.</summary>
+[GenerateSerializer, Alias("rlhf.RunSpec")]
+public sealed record RunSpec
+{
+    [Id(0)] public string Name { get; init; } = "run";
+    [Id(1)] public string Experiment { get; init; } = "default";
+    [Id(2)] public int Seed { get; init; }
+    [Id(3)] public TaskSpec Task { get; init; } = new();
+    [Id(4)] public PolicySpec Policy { get; init; } = new();
+    [Id(5)] public RewardModelSpec RewardModel { get; init; } = new();
+    [Id(6)] public RlSpec Rl { get; init; } = new();
+    [Id(7)] public EvaluationSpec Evaluation { get; init; } = new();
+}
+
+/// <summary>The task supplies prompts and the gold reward.</summary>
+[GenerateSerializer, Alias("rlhf.TaskSpec")]
+public sealed record TaskSpec
+{
+    [Id(0)] public string Kind { get; init; } = "synthetic-length";
+    /// <summary>Response length (characters) at which the gold reward peaks.</summary>
+    [Id(1)] public int TargetLength { get; init; } = 12;
+}
+
+/// <summary>Shape of a small decoder trained from scratch (byte-level vocabulary).</summary>
+[GenerateSerializer, Alias("rlhf.ModelSpec")]
+public sealed record ModelSpec
+{
+    [Id(0)] public int Layers { get; init; } = 2;
+    [Id(1)] public int Dim { get; init; } = 64;
+    [Id(2)] public int Heads { get; init; } = 4;
+    [Id(3)] public int MaxSeqLen { get; init; } = 64;
+}
+
+[GenerateSerializer, Alias("rlhf.SftSpec")]
+public sealed record SftSpec
+{
+    /// <summary>JSONL of {"prompt","response"}; null: the task generates demonstrations.</summary>
+    [Id(0)] public string? Data { get; init; }
+    [Id(1)] public int Examples { get; init; } = 2000;
+    [Id(2)] public int Steps { get; init; } = 300;
+    [Id(3)] public int BatchSize { get; init; } = 32;
+    [Id(4)] public double LearningRate { get; init; } = 3e-3;
+}
+
+[GenerateSerializer, Alias("rlhf.PolicySpec")]
+public sealed record PolicySpec
+{
+    [Id(0)] public ModelSpec Model { get; init; } = new();
+    [Id(1)] public SftSpec Sft { get; init; } = new();
+}
+
+[GenerateSerializer, Alias("rlhf.RewardModelSpec")]
+public sealed record RewardModelSpec
+{
+    [Id(0)] public string Name { get; init; } = "bt";
+    [Id(1)] public string Objective { get; init; } = "bt";
+    /// <summary>JSONL of {"prompt","chosen","rejected"}; null: pairs sampled from the task, gold-labelled.</summary>
+    [Id(2)] public string? Data { get; init; }
+    [Id(3)] public int Pairs { get; init; } = 2000;
+    /// <summary>Fraction of generated pairs whose label is flipped.</summary>
+    [Id(4)] public double LabelNoise { get; init; } = 0.25;
+    [Id(5)] public ModelSpec Model { get; init; } = new();
+    [Id(6)] public int Epochs { get; init; } = 2;
+    [Id(7)] public int BatchSize { get; init; } = 32;
+    [Id(8)] public double LearningRate { get; init; } = 1e-3;
+}
+
+[GenerateSerializer, Alias("rlhf.RlSpec")]
+public sealed record RlSpec
+{
+    [Id(0)] public string Algorithm { get; init; } = "rloo";
+    [Id(1)] public int Steps { get; init; } = 30;
+    [Id(2)] public int PromptsPerStep { get; init; } = 16;
+    [Id(3)] public int SamplesPerPrompt { get; init; } = 4;
+    [Id(4)] public double KlCoef { get; init; } = 0.05;
+    [Id(5)] public double LearningRate { get; init; } = 3e-4;
+    [Id(6)] public double ClipRange { get; init; } = 0.2;
+    [Id(7)] public int MaxNewTokens { get; init; } = 32;
+    [Id(8)] public double Temperature { get; init; } = 1.0;
+}
+
+[GenerateSerializer, Alias("rlhf.EvaluationSpec")]
+public sealed record EvaluationSpec
+{
+    [Id(0)] public int Prompts { get; init; } = 128;
+    [Id(1)] public int MaxNewTokens { get; init; } = 32;
+}

@@ -1,0 +1,56 @@
+using RlhfPlatform.Contracts;
+
+namespace RlhfPlatform.Storage;
+
+/// <summary>
+/// Records runs, their events, metrics, checkpoints and results. Implementations: SQLite (embedded)
+/// and PostgreSQL; both pass the same contract tests. Nothing recorded is ever silently overwritten:
+/// metric rows are unique per (run, name, step) and re-recording the same point is a no-op
+/// (so a resumed stage that replays a step does not duplicate rows).
+/// </summary>
+public interface IRunStore
+{
+    /// <summary>Creates the schema if needed (migrations are versioned and applied once).</summary>
+    Task InitializeAsync(CancellationToken ct = default);
+
+    /// <summary>Inserts a new run. Throws <see cref="RunStoreConflictException"/> if the id exists.</summary>
+    Task CreateRunAsync(RunRecord run, CancellationToken ct = default);
+
+    Task<RunRecord?> GetRunAsync(string runId, CancellationToken ct = default);
+
+    /// <summary>Newest first; optionally only one experiment's runs.</summary>
+    Task<IReadOnlyList<RunRecord>> ListRunsAsync(string? experiment = null, CancellationToken ct = default);
+
+    /// <summary>Moves a run to a status and stage. Throws <see cref="RunNotFoundException"/> for an unknown run.
+    /// A run in a terminal status is never changed again (returns false).</summary>
+    Task<bool> UpdateRunAsync(string runId, RunStatus status, RunStage stage, string? error = null, CancellationToken ct = default);
+
+    Task AppendEventAsync(string runId, RunEvent runEvent, CancellationToken ct = default);
+    Task<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, CancellationToken ct = default);
+
+    /// <summary>Records points; a point whose (run, name, step) exists already is ignored.</summary>
+    Task RecordMetricsAsync(string runId, IReadOnlyList<MetricPoint> points, CancellationToken ct = default);
+
+    /// <summary>Ordered by name, then step. <paramref name="name"/> filters to one metric.</summary>
+    Task<IReadOnlyList<MetricPoint>> GetMetricsAsync(string runId, string? name = null, CancellationToken ct = default);
+
+    /// <summary>Records a committed checkpoint; (run, kind, version) is unique, re-recording the same is a no-op.</summary>
+    Task RecordCheckpointAsync(CheckpointRef checkpoint, CancellationToken ct = default);
+
+    /// <summary>Ordered by kind, then version.</summary>
+    Task<IReadOnlyList<CheckpointRef>> GetCheckpointsAsync(string runId, CancellationToken ct = default);
+
+    /// <summary>Upserts final figures (one value per key).</summary>
+    Task SaveResultsAsync(string runId, IReadOnlyList<RunResult> results, CancellationToken ct = default);
+    Task<IReadOnlyList<RunResult>> GetResultsAsync(string runId, CancellationToken ct = default);
+}
+
+public sealed class RunNotFoundException(string runId) : Exception($"run '{runId}' not found")
+{
+    public string RunId { get; } = runId;
+}
+
+public sealed class RunStoreConflictException(string message) : Exception(message);
+
+/// <summary>The store could not be reached or used (connection refused, bad credentials, ...).</summary>
+public sealed class RunStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
