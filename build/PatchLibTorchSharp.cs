@@ -1,9 +1,10 @@
-// MSBuild task (compiled by RoslynCodeTaskFactory): lets libLibTorchSharp.so load on systems whose
+// MSBuild task (compiled by RoslynCodeTaskFactory against netstandard: no records, no newer BCL APIs): lets libLibTorchSharp.so load on systems whose
 // libstdc++ predates GLIBCXX_3.4.32 (Debian 12 ships GCC 12's). The only symbol the library needs
 // from that version is std::ios_base_library_init(), GCC 13's hook for iostream start-up. No
 // relocation refers to it and libtorch_cpu.so, loaded first, constructs ios_base::Init itself, so
 // it is enough to mark the version requirement weak and drop the symbol's version. The task refuses
 // (fails the build) if a relocation ever does refer to such a symbol, since the fix would then be wrong.
+#nullable enable
 using System;
 using System.IO;
 using System.Text;
@@ -45,7 +46,8 @@ public sealed class PatchLibTorchSharp : Task
         // the NuGet cache, which must never change.
         string temp = LibraryPath + ".patching";
         File.WriteAllBytes(temp, elf);
-        File.Move(temp, LibraryPath, overwrite: true);
+        File.Delete(LibraryPath);
+        File.Move(temp, LibraryPath);
         Log.LogMessage(MessageImportance.High,
             $"Patched {Path.GetFileName(LibraryPath)} for {systemLib} (no {NewVersion}): version requirement made weak.");
         return true;
@@ -140,10 +142,23 @@ public sealed class PatchLibTorchSharp : Task
     static bool ContainsAscii(byte[] haystack, string needle)
     {
         byte[] n = Encoding.ASCII.GetBytes(needle);
-        return haystack.AsSpan().IndexOf(n) >= 0;
+        for (int i = 0; i + n.Length <= haystack.Length; i++)
+        {
+            int j = 0;
+            while (j < n.Length && haystack[i + j] == n[j]) j++;
+            if (j == n.Length) return true;
+        }
+        return false;
     }
 
-    sealed record Section(uint Type, long Offset, long Size, int Link);
+    sealed class Section
+    {
+        public Section(uint type, long offset, long size, int link) { Type = type; Offset = offset; Size = size; Link = link; }
+        public uint Type { get; }
+        public long Offset { get; }
+        public long Size { get; }
+        public int Link { get; }
+    }
 
     static int U16(byte[] b, long o) => b[o] | (b[o + 1] << 8);
     static uint U32(byte[] b, long o) => BitConverter.ToUInt32(b, checked((int)o));
