@@ -1,0 +1,40 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace RlhfPlatform.Modeling;
+
+/// <summary>Decoder + language-model head: the policy (and reference) model.</summary>
+public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel
+{
+    readonly DecoderBackbone model;
+    readonly Linear? lm_head;
+
+    public CausalLm(ModelConfig config) : base(nameof(CausalLm))
+    {
+        config.Validate();
+        model = new DecoderBackbone(config);
+        if (!config.TieWordEmbeddings) lm_head = Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        RegisterComponents();
+        WeightInit.Apply(this);
+    }
+
+    public ModelConfig Config => model.Config;
+
+    public override Tensor forward(Tensor inputIds) => Logits(inputIds, ones_like(inputIds), null);
+
+    /// <summary>Next-token logits [B, T, V]; see <see cref="DecoderBackbone.Forward"/> for the arguments.</summary>
+    public Tensor Logits(Tensor inputIds, Tensor attentionMask, Layers.KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.Forward(inputIds, attentionMask, cache);
+        return LmHead.Apply(hidden, lm_head, model.EmbeddingWeight).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The LM head, tied to the embedding when the config says so.</summary>
+public static class LmHead
+{
+    public static Tensor Apply(Tensor hidden, Linear? head, Tensor embeddingWeight) =>
+        head is not null ? head.forward(hidden) : hidden.matmul(embeddingWeight.t());
+}

@@ -1,0 +1,49 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace RlhfPlatform.Modeling.Layers;
+
+/// <summary>Multi-head causal self-attention with grouped-query heads, rotary positions and an optional KV cache.</summary>
+public sealed class Attention : Module<Tensor, Tensor>
+{
+    readonly Linear q_proj, k_proj, v_proj, o_proj;
+    readonly int heads, kvHeads, headDim, layerIndex;
+
+    public Attention(ModelConfig config, int layerIndex) : base(nameof(Attention))
+    {
+        heads = config.NumHeads;
+        kvHeads = config.NumKvHeads;
+        headDim = config.HeadDim;
+        this.layerIndex = layerIndex;
+        q_proj = Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionBias);
+        k_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
+        v_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
+        o_proj = Linear(heads * headDim, config.HiddenSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) =>
+        throw new NotSupportedException("Attention needs rotary tables and a mask: call Forward(x, cos, sin, mask, cache)");
+
+    /// <param name="x">[B, T, H]</param>
+    /// <param name="mask">boolean [B, 1, T, S], true where a query may attend a key; S = cached + T</param>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);
+        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache != null) (k, v) = cache.Append(layerIndex, k, v);
+        if (kvHeads != heads)
+        {
+            k = k.repeat_interleave(heads / kvHeads, dim: 1);
+            v = v.repeat_interleave(heads / kvHeads, dim: 1);
+        }
+        var attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        return o_proj.forward(attended.transpose(1, 2).reshape(b, t, heads * headDim)).MoveToOuterDisposeScope();
+    }
+}
