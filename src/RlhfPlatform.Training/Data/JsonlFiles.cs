@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RlhfPlatform.Training.Data;
+
+/// <summary>A record of a data file that cannot be used; the message names the file, line and field.</summary>
+public sealed class DataFormatException(string message) : Exception(message);
+
+/// <summary>Reads and writes the JSONL formats of SFT demonstrations and preference pairs (string fields).</summary>
+public static class JsonlFiles
+{
+    public static IReadOnlyList<PreferencePair> ReadPairs(string path) =>
+        Read(path, (obj, where) => new PreferencePair(Field(obj, "prompt", where), Field(obj, "chosen", where), Field(obj, "rejected", where)));
+
+    public static IReadOnlyList<Demonstration> ReadDemonstrations(string path) =>
+        Read(path, (obj, where) => new Demonstration(Field(obj, "prompt", where), Field(obj, "response", where)));
+
+    public static void WritePairs(string path, IEnumerable<PreferencePair> pairs) =>
+        Write(path, pairs.Select(p => new JsonObject { ["prompt"] = p.Prompt, ["chosen"] = p.Chosen, ["rejected"] = p.Rejected }));
+
+    public static void WriteDemonstrations(string path, IEnumerable<Demonstration> demos) =>
+        Write(path, demos.Select(d => new JsonObject { ["prompt"] = d.Prompt, ["response"] = d.Response }));
+
+    static IReadOnlyList<T> Read<T>(string path, Func<JsonObject, string, T> parse)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}", path);
+        var records = new List<T>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string where = $"{path}:{lineNumber}";
+            JsonObject obj;
+            try
+            {
+                obj = JsonNode.Parse(line) as JsonObject ?? throw new DataFormatException($"{where}: expected a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new DataFormatException($"{where}: not valid JSON ({e.Message})");
+            }
+            records.Add(parse(obj, where));
+        }
+        if (records.Count == 0) throw new DataFormatException($"{path}: no records");
+        return records;
+    }
+
+    static string Field(JsonObject obj, string name, string where)
+    {
+        var node = obj[name] ?? throw new DataFormatException($"{where}: field '{name}' is missing");
+        if (node.GetValueKind() != JsonValueKind.String) throw new DataFormatException($"{where}: field '{name}' must be a string");
+        return node.GetValue<string>();
+    }
+
+    static void Write(string path, IEnumerable<JsonObject> records)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var writer = new StreamWriter(path);
+        foreach (var record in records) writer.WriteLine(record.ToJsonString());
+    }
+}

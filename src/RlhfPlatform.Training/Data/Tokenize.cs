@@ -1,0 +1,17 @@
+using RlhfPlatform.Modeling.Tokenization;
+
+namespace RlhfPlatform.Training.Data;
+
+/// <summary>Text to model input: prompts start with BOS, responses end with EOS.</summary>
+public static class Tokenize
+{
+    public static int[] Prompt(ITokenizer tokenizer, string prompt) => [tokenizer.BosId, .. tokenizer.Encode(prompt)];
+
+    public static int[] Response(ITokenizer tokenizer, string response) => [.. tokenizer.Encode(response), tokenizer.EosId];
+
+    public static TokenizedResponse Demonstration(ITokenizer tokenizer, Demonstration demo) =>
+        new(Prompt(tokenizer, demo.Prompt), Response(tokenizer, demo.Response));
+
+    public static TokenizedPair Pair(ITokenizer tokenizer, PreferencePair pair) =>
+        new(Prompt(tokenizer, pair.Prompt), Response(tokenizer, pair.Chosen), Response(tokenizer, pair.Rejected));
+}
