@@ -1,0 +1,257 @@
+using RlhfPlatform.Contracts;
+
+namespace RlhfPlatform.Storage.Tests;
+
+/// <summary>What every <see cref="IRunStore"/> must do; each implementation's test class derives from this.</summary>
+public abstract class RunStoreContractTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ManualClock _clock = new(Start);
+    private IRunStore? _store;
+
+    protected IRunStore Store => _store ?? throw new InvalidOperationException("store not initialised");
+
+    /// <summary>A store over fresh, empty storage; not yet initialised.</summary>
+    private protected abstract Task<IRunStore> CreateStoreAsync(TimeProvider clock);
+
+    public async Task InitializeAsync()
+    {
+        _store = await CreateStoreAsync(_clock);
+        await _store.InitializeAsync();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        if (_store is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Created_run_reads_back_identical_with_utc_microsecond_timestamps()
+    {
+        // Ticks below a microsecond and a non-UTC offset: both stores keep the instant at microsecond precision, in UTC.
+        var created = new DateTimeOffset(2025, 3, 1, 14, 30, 15, TimeSpan.FromHours(2)).AddTicks(1_234_567);
+        var run = NewRun("r1", created: created) with { Error = "none yet", SpecJson = """{"model":{"layers":2},"name":"ü"}""" };
+
+        await Store.CreateRunAsync(run);
+        var stored = await Store.GetRunAsync("r1");
+
+        Assert.NotNull(stored);
+        Assert.Equal(run with { CreatedAt = created.AddTicks(-7), UpdatedAt = created.AddTicks(-7) }, stored);
+        Assert.Equal(TimeSpan.Zero, stored.CreatedAt.Offset);
+        Assert.Equal(new DateTime(2025, 3, 1, 12, 30, 15, DateTimeKind.Utc).AddTicks(1_234_560), stored.CreatedAt.UtcDateTime);
+    }
+
+    [Fact]
+    public async Task Creating_an_existing_run_id_is_a_conflict_and_keeps_the_first()
+    {
+        await Store.CreateRunAsync(NewRun("r1") with { Name = "first" });
+
+        await Assert.ThrowsAsync<RunStoreConflictException>(() => Store.CreateRunAsync(NewRun("r1") with { Name = "second" }));
+        Assert.Equal("first", (await Store.GetRunAsync("r1"))!.Name);
+    }
+
+    [Fact]
+    public async Task Unknown_run_reads_as_null()
+    {
+        Assert.Null(await Store.GetRunAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Runs_list_newest_first_and_filter_by_experiment()
+    {
+        await Store.CreateRunAsync(NewRun("a", "exp-1", Start));
+        await Store.CreateRunAsync(NewRun("b", "exp-2", Start.AddMinutes(1)));
+        await Store.CreateRunAsync(NewRun("c", "exp-1", Start.AddMinutes(2)));
+
+        Assert.Equal(["c", "b", "a"], (await Store.ListRunsAsync()).Select(r => r.RunId));
+        Assert.Equal(["c", "a"], (await Store.ListRunsAsync("exp-1")).Select(r => r.RunId));
+        Assert.Empty(await Store.ListRunsAsync("exp-none"));
+    }
+
+    [Fact]
+    public async Task Update_moves_status_and_stage_and_stamps_updated_at()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        _clock.Now = Start.AddMinutes(5);
+
+        Assert.True(await Store.UpdateRunAsync("r1", RunStatus.Running, RunStage.RewardModel));
+
+        var run = await Store.GetRunAsync("r1");
+        Assert.Equal((RunStatus.Running, RunStage.RewardModel, (string?)null), (run!.Status, run.Stage, run.Error));
+        Assert.Equal(Start, run.CreatedAt);
+        Assert.Equal(Start.AddMinutes(5), run.UpdatedAt);
+    }
+
+    [Theory]
+    [InlineData(RunStatus.Completed)]
+    [InlineData(RunStatus.Failed)]
+    [InlineData(RunStatus.Cancelled)]
+    public async Task A_terminal_status_is_final(RunStatus terminal)
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        Assert.True(await Store.UpdateRunAsync("r1", RunStatus.Running, RunStage.Policy));
+        Assert.True(await Store.UpdateRunAsync("r1", terminal, RunStage.Done, "the reason"));
+        var final = await Store.GetRunAsync("r1");
+        _clock.Now = Start.AddHours(1);
+
+        Assert.False(await Store.UpdateRunAsync("r1", RunStatus.Running, RunStage.Evaluation));
+        Assert.False(await Store.UpdateRunAsync("r1", RunStatus.Completed, RunStage.Done));
+
+        Assert.Equal(final, await Store.GetRunAsync("r1"));
+        Assert.Equal((terminal, "the reason"), (final!.Status, final.Error));
+    }
+
+    [Fact]
+    public async Task Updating_an_unknown_run_throws_RunNotFound()
+    {
+        var error = await Assert.ThrowsAsync<RunNotFoundException>(() => Store.UpdateRunAsync("nope", RunStatus.Running, RunStage.Sft));
+        Assert.Equal("nope", error.RunId);
+    }
+
+    [Fact]
+    public async Task Events_read_back_in_the_order_they_were_appended()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        RunEvent[] events =
+        [
+            new(Start.AddSeconds(2), "stage", "sft started"),
+            new(Start.AddSeconds(1), "warning", "clock skew: this one is older but came second"),
+            new(Start.AddSeconds(3), "stage", "sft done"),
+        ];
+        foreach (var runEvent in events)
+            await Store.AppendEventAsync("r1", runEvent);
+
+        Assert.Equal(events, await Store.GetEventsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Metrics_are_ordered_by_name_then_step_and_filter_by_name()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        await Store.RecordMetricsAsync("r1",
+        [
+            new("loss", 2, 0.5), new("Loss", 1, 9.0), new("accuracy", 1, 0.25), new("loss", 1, 1.5), new("loss", 10, 0.125),
+        ]);
+
+        // Ordinal (byte) order: "Loss" < "accuracy" < "loss", in both databases.
+        Assert.Equal<MetricPoint>(
+            [new("Loss", 1, 9.0), new("accuracy", 1, 0.25), new("loss", 1, 1.5), new("loss", 2, 0.5), new("loss", 10, 0.125)],
+            await Store.GetMetricsAsync("r1"));
+        Assert.Equal<MetricPoint>([new("loss", 1, 1.5), new("loss", 2, 0.5), new("loss", 10, 0.125)],
+            await Store.GetMetricsAsync("r1", "loss"));
+    }
+
+    [Fact]
+    public async Task Re_recording_a_metric_point_is_ignored_and_keeps_the_first_value()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        await Store.RecordMetricsAsync("r1", [new("loss", 1, 1.0), new("loss", 2, 2.0)]);
+
+        await Store.RecordMetricsAsync("r1", [new("loss", 2, 99.0), new("loss", 3, 3.0), new("loss", 3, 33.0)]);
+
+        Assert.Equal<MetricPoint>([new("loss", 1, 1.0), new("loss", 2, 2.0), new("loss", 3, 3.0)], await Store.GetMetricsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task A_large_metric_batch_is_recorded_whole()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        var points = Enumerable.Range(0, 5_000).Select(step => new MetricPoint("reward", step, step / 7.0)).ToList();
+
+        await Store.RecordMetricsAsync("r1", points);
+
+        Assert.Equal(points, await Store.GetMetricsAsync("r1", "reward"));
+    }
+
+    [Fact]
+    public async Task Non_finite_metric_values_round_trip()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        MetricPoint[] points = [new("kl", 1, double.NaN), new("kl", 2, double.PositiveInfinity), new("kl", 3, double.NegativeInfinity)];
+
+        await Store.RecordMetricsAsync("r1", points);
+
+        Assert.Equal(points, await Store.GetMetricsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Checkpoints_are_recorded_once_and_ordered_by_kind_then_version()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        var sft2 = Checkpoint("r1", "sft", 2);
+        var sft10 = Checkpoint("r1", "sft", 10);
+        var policy1 = Checkpoint("r1", "policy", 1);
+        foreach (var checkpoint in new[] { sft10, policy1, sft2, sft10 })
+            await Store.RecordCheckpointAsync(checkpoint);
+
+        Assert.Equal([policy1, sft2, sft10], await Store.GetCheckpointsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Recording_a_different_checkpoint_under_a_taken_version_is_a_conflict()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        var original = Checkpoint("r1", "sft", 1);
+        await Store.RecordCheckpointAsync(original);
+
+        await Assert.ThrowsAsync<RunStoreConflictException>(() => Store.RecordCheckpointAsync(original with { Sha256 = new string('f', 64) }));
+        Assert.Equal([original], await Store.GetCheckpointsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Results_upsert_one_value_per_key()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        await Store.SaveResultsAsync("r1", [new("win_rate", 0.5), new("reward_mean", 1.25)]);
+
+        await Store.SaveResultsAsync("r1", [new("win_rate", 0.75), new("kl", 0.1)]);
+
+        Assert.Equal<RunResult>([new("kl", 0.1), new("reward_mean", 1.25), new("win_rate", 0.75)], await Store.GetResultsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Writes_for_an_unknown_run_throw_RunNotFound()
+    {
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.AppendEventAsync("nope", new RunEvent(Start, "stage", "x")));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.RecordMetricsAsync("nope", [new("loss", 1, 1.0)]));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.RecordMetricsAsync("nope", []));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.RecordCheckpointAsync(Checkpoint("nope", "sft", 1)));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.SaveResultsAsync("nope", [new("kl", 0.1)]));
+    }
+
+    [Fact]
+    public async Task Reads_for_an_unknown_run_throw_RunNotFound_but_a_known_run_reads_empty()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetEventsAsync("nope"));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetMetricsAsync("nope"));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetCheckpointsAsync("nope"));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetResultsAsync("nope"));
+        Assert.Empty(await Store.GetEventsAsync("r1"));
+        Assert.Empty(await Store.GetMetricsAsync("r1", "loss"));
+        Assert.Empty(await Store.GetCheckpointsAsync("r1"));
+        Assert.Empty(await Store.GetResultsAsync("r1"));
+    }
+
+    [Fact]
+    public async Task Initialising_again_keeps_the_data()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        await Store.RecordMetricsAsync("r1", [new("loss", 1, 1.0)]);
+
+        await Store.InitializeAsync();
+
+        Assert.NotNull(await Store.GetRunAsync("r1"));
+        Assert.Single(await Store.GetMetricsAsync("r1"));
+    }
+
+    private static RunRecord NewRun(string runId, string experiment = "exp", DateTimeOffset? created = null) =>
+        new(runId, experiment, $"run {runId}", """{"stages":["sft"]}""", RunStatus.Pending, RunStage.Pending,
+            created ?? Start, created ?? Start, null);
+
+    private static CheckpointRef Checkpoint(string runId, string kind, int version) =>
+        new(runId, kind, version, $"file:///store/runs/{runId}/{kind}/{version}/", new string((char)('a' + version % 6), 64), 1000 + version);
+}
