@@ -58,7 +58,7 @@ public sealed class RlooTrainer : IDisposable
             ["rl/sequence_reward"] = sequenceRewards.mean().item<float>(),
             ["rl/clip_fraction"] = clipFraction,
             ["rl/grad_norm"] = gradNorm,
-            ["rl/length"] = rollouts.Responses.Average(r => r.Length),
+            ["rl/response_tokens"] = rollouts.Responses.Average(r => r.Length),
         });
     }
 

@@ -31,10 +31,16 @@ public sealed class LengthTask
         return new string(letters.ToArray()) + ":";
     }
 
-    /// <summary>Prompts for a split: "train" and "eval" draw from disjoint seed streams.</summary>
-    public IReadOnlyList<string> Prompts(int count, int seed, string split)
+    /// <summary>Prompts for a split: "train" and "eval" draw from different seed streams.</summary>
+    public IReadOnlyList<string> Prompts(int count, long seed, string split)
     {
-        var rng = new Random(HashCode.Combine(seed, split.GetHashCode(StringComparison.Ordinal) & 0x7fff, 17));
+        long stream = split switch
+        {
+            "train" => 1,
+            "eval" => 2,
+            _ => throw new ArgumentException($"unknown split '{split}' (train or eval)"),
+        };
+        var rng = new Random(SeedMix.Derive(seed, stream));
         return Enumerable.Range(0, count).Select(_ => SamplePrompt(rng)).ToArray();
     }
 
@@ -60,7 +66,7 @@ public sealed class LengthTask
 
     public IReadOnlyList<Demonstration> Demonstrations(int count, int seed)
     {
-        var rng = new Random(HashCode.Combine(seed, 101));
+        var rng = new Random(SeedMix.Derive(seed, 101));
         return Enumerable.Range(0, count).Select(_ =>
         {
             string prompt = SamplePrompt(rng);
@@ -76,7 +82,7 @@ public sealed class LengthTask
     public (IReadOnlyList<PreferencePair> Pairs, int Flipped) PreferencePairs(int count, double labelNoise, int seed)
     {
         if (labelNoise is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(labelNoise), labelNoise, "label noise must be in [0, 1]");
-        var rng = new Random(HashCode.Combine(seed, 202));
+        var rng = new Random(SeedMix.Derive(seed, 202));
         var pairs = new List<PreferencePair>(count);
         int flipped = 0;
         while (pairs.Count < count)

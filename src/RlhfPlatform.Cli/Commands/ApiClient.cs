@@ -1,0 +1,40 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using RlhfPlatform.Contracts;
+
+namespace RlhfPlatform.Cli.Commands;
+
+/// <summary>Talks to a running admin API; a problem-details answer becomes an exception with its detail.</summary>
+public sealed class ApiClient(string baseUrl) : IDisposable
+{
+    readonly HttpClient http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+
+    public static Option<string> UrlOption() => new("--api")
+    {
+        Description = "Base URL of the admin API",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RLHF_API") ?? "http://127.0.0.1:8080",
+    };
+
+    public async Task<JsonElement> PostRunAsync(RunSpec spec, CancellationToken ct)
+    {
+        using var content = new StringContent(RunSpecParser.ToJson(spec), System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("api/runs", content, ct);
+        return await ReadAsync(response, ct);
+    }
+
+    public async Task<JsonElement> GetRunAsync(string runId, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"api/runs/{Uri.EscapeDataString(runId)}", ct);
+        return await ReadAsync(response, ct);
+    }
+
+    static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        if (response.IsSuccessStatusCode) return body;
+        string detail = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : body.ToString();
+        throw new ArgumentException($"admin API answered {(int)response.StatusCode}: {detail}");
+    }
+
+    public void Dispose() => http.Dispose();
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using RlhfPlatform.Cli.Hosting;
+using RlhfPlatform.Silo;
+using Spectre.Console;
+
+namespace RlhfPlatform.Cli.Commands;
+
+/// <summary>
+/// `rlhf serve`: hosts a silo and/or the admin API. Configuration comes from the "Rlhf" section
+/// (environment variables Rlhf__RunStore__Kind, ...); without a configured run store the embedded
+/// stores under --out are used.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var roleOption = new Option<string>("--role") { Description = "all (silo + API), silo, or api", DefaultValueFactory = _ => "all" };
+        roleOption.AcceptOnlyFromAmong("all", "silo", "api");
+        var urlsOption = new Option<string?>("--urls") { Description = "Where the admin API listens, e.g. http://127.0.0.1:8080" };
+        var outOption = new Option<string>("--out") { Description = "Directory of the embedded stores", DefaultValueFactory = _ => "rlhf-out" };
+        var command = new Command("serve", "Host a silo and/or the admin API") { roleOption, urlsOption, outOption };
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(() =>
+            RunAsync(result.GetValue(roleOption)!, result.GetValue(urlsOption), result.GetValue(outOption)!, ct)));
+        return command;
+    }
+
+    static async Task<int> RunAsync(string role, string? urls, string outDirectory, CancellationToken ct)
+    {
+        var settings = Settings(Path.GetFullPath(outDirectory)).Validate();
+        var (runStore, checkpointStore) = await Stores.OpenAsync(settings, ct);
+        await using var app = PlatformHost.Server(role, urls, settings, runStore, checkpointStore);
+        await app.StartAsync(ct);
+        AnsiConsole.MarkupLine($"rlhf serve ({role}): run store {settings.RunStore.Kind}, checkpoints {settings.CheckpointStore.Kind}" +
+                               (role == "silo" ? "" : $", API on {string.Join(", ", app.Urls)}"));
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+
+    static RlhfSettings Settings(string outDirectory)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Rlhf");
+        var embedded = RlhfSettings.Embedded(outDirectory);
+        var configured = configuration.Get<RlhfSettings>() ?? embedded;
+        return configured with
+        {
+            RunStore = string.IsNullOrEmpty(configuration["RunStore:Kind"]) ? embedded.RunStore : configured.RunStore,
+            CheckpointStore = string.IsNullOrEmpty(configuration["CheckpointStore:Kind"]) ? embedded.CheckpointStore : configured.CheckpointStore,
+            WorkDirectory = string.IsNullOrEmpty(configuration["WorkDirectory"]) ? embedded.WorkDirectory : configured.WorkDirectory,
+        };
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RlhfPlatform.AdminApi;
+using RlhfPlatform.Silo;
+using RlhfPlatform.Storage;
+
+namespace RlhfPlatform.Cli.Hosting;
+
+/// <summary>Builds the processes `rlhf` runs: an in-process silo (demo), or silo and/or admin API (serve).</summary>
+public static class PlatformHost
+{
+    /// <summary>A silo in this process with the submission service, no web server.</summary>
+    public static IHost EmbeddedSilo(RlhfSettings settings, IRunStore runStore, ICheckpointStore checkpointStore, LogLevel logLevel)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        ConfigureLogging(builder.Logging, logLevel);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseRlhfClustering(settings.Cluster);
+            silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
+        });
+        builder.Services.AddSingleton<RunSubmission>();
+        return builder.Build();
+    }
+
+    /// <summary>`rlhf serve`: role "all" (silo + API), "silo", or "api" (API + Orleans client).</summary>
+    public static WebApplication Server(string role, string? urls, RlhfSettings settings, IRunStore runStore, ICheckpointStore checkpointStore)
+    {
+        var builder = WebApplication.CreateBuilder();
+        ConfigureLogging(builder.Logging, LogLevel.Information);
+        if (urls != null) builder.WebHost.UseUrls(urls);
+        builder.Services.AddSingleton(runStore);
+        if (role is "all" or "silo")
+        {
+            builder.UseOrleans(silo =>
+            {
+                silo.UseRlhfClustering(settings.Cluster);
+                silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
+            });
+        }
+        else
+        {
+            builder.UseOrleansClient(client => client.UseLocalhostClustering(settings.Cluster.GatewayPort,
+                serviceId: settings.Cluster.ServiceId, clusterId: settings.Cluster.ClusterId));
+        }
+        builder.Services.AddRlhfAdminApi();
+        var app = builder.Build();
+        if (role is "all" or "api") app.MapRlhfAdminApi();
+        return app;
+    }
+
+    static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        logging.SetMinimumLevel(level);
+        logging.AddFilter("Orleans", level < LogLevel.Warning ? LogLevel.Warning : level);
+        logging.AddFilter("Microsoft", level < LogLevel.Warning ? LogLevel.Warning : level);
+    }
+}

@@ -1,0 +1,3 @@
+using RlhfPlatform.Cli;
+
+return await RlhfCli.RunAsync(args);

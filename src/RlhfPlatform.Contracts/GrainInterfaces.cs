@@ -1,0 +1,57 @@
+namespace RlhfPlatform.Contracts;
+
+// One grain per role (DESIGN.md). Long work never runs inside one call: Start* returns at once and
+// the caller polls the job's progress; every other call is short.
+
+/// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
+[Alias("rlhf.IRunGrain")]
+public interface IRunGrain : IGrainWithStringKey
+{
+    /// <summary>Starts (or resumes) the run recorded in the run store. Idempotent.</summary>
+    [Alias("Start")] Task Start();
+    [Alias("GetProgress")] Task<RunProgress> GetProgress();
+    /// <summary>False if the run had already ended.</summary>
+    [Alias("Cancel")] Task<bool> Cancel();
+}
+
+/// <summary>Trains one reward model. Key: "{run}/{rm name}".</summary>
+[Alias("rlhf.IRewardModelTrainerGrain")]
+public interface IRewardModelTrainerGrain : IGrainWithStringKey
+{
+    [Alias("Start")] Task Start(RunSpec spec);
+    [Alias("GetProgress")] Task<JobProgress> GetProgress();
+    [Alias("Cancel")] Task Cancel();
+}
+
+/// <summary>Scores rollouts with a committed reward-model checkpoint. Key: "{run}/{kind}/{version}".</summary>
+[Alias("rlhf.IRewardScorerGrain")]
+public interface IRewardScorerGrain : IGrainWithStringKey
+{
+    [Alias("Score")] Task<float[]> Score(int[][] prompts, int[][] responses);
+}
+
+/// <summary>Holds a policy version and the reference; samples with the KV cache. Key: "{run}/{shard}".</summary>
+[Alias("rlhf.IRolloutGeneratorGrain")]
+public interface IRolloutGeneratorGrain : IGrainWithStringKey
+{
+    [Alias("Generate")] Task<RolloutBatch> Generate(RolloutRequest request);
+}
+
+/// <summary>SFT of the starting policy, then RL updates from scored rollouts; publishes policy versions. Key: run id.</summary>
+[Alias("rlhf.IPolicyTrainerGrain")]
+public interface IPolicyTrainerGrain : IGrainWithStringKey
+{
+    [Alias("StartSft")] Task StartSft(RunSpec spec);
+    [Alias("GetSftProgress")] Task<JobProgress> GetSftProgress();
+    [Alias("CancelSft")] Task CancelSft();
+    /// <summary>Loads a committed policy version to continue RL from.</summary>
+    [Alias("BeginRl")] Task BeginRl(RunSpec spec, int fromVersion);
+    [Alias("Update")] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards);
+}
+
+/// <summary>Evaluates a policy version against the reference on held-out prompts. Key: run id.</summary>
+[Alias("rlhf.IEvaluatorGrain")]
+public interface IEvaluatorGrain : IGrainWithStringKey
+{
+    [Alias("Evaluate")] Task<EvaluationReport> Evaluate(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel);
+}

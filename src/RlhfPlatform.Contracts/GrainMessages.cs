@@ -1,0 +1,30 @@
+namespace RlhfPlatform.Contracts;
+
+public enum JobState { Idle, Running, Succeeded, Failed, Cancelled }
+
+/// <summary>Progress of long work that runs inside a grain activation (training jobs).</summary>
+[GenerateSerializer, Alias("rlhf.JobProgress")]
+public sealed record JobProgress(JobState State, int Step, int TotalSteps, string? Error, CheckpointRef? Checkpoint);
+
+/// <summary>What the run is doing now, for progress displays.</summary>
+[GenerateSerializer, Alias("rlhf.RunProgress")]
+public sealed record RunProgress(string RunId, RunStatus Status, RunStage Stage, int Step, int TotalSteps, string? Error);
+
+/// <summary>Ask a generator for SamplesPerPrompt samples of each prompt from a policy version.</summary>
+[GenerateSerializer, Alias("rlhf.RolloutRequest")]
+public sealed record RolloutRequest(int PolicyVersion, int[][] Prompts, int SamplesPerPrompt, int MaxNewTokens, double Temperature, long Seed);
+
+/// <summary>
+/// Samples, grouped per prompt (SamplesPerPrompt consecutive rows), with the sampling policy's and the
+/// reference policy's summed log-probs of each response.
+/// </summary>
+[GenerateSerializer, Alias("rlhf.RolloutBatch")]
+public sealed record RolloutBatch(int PolicyVersion, int[][] Prompts, int[][] Responses, float[] LogProbs, float[] RefLogProbs, int SamplesPerPrompt);
+
+[GenerateSerializer, Alias("rlhf.PolicyUpdate")]
+public sealed record PolicyUpdate(int NewVersion, Dictionary<string, double> Metrics);
+
+[GenerateSerializer, Alias("rlhf.EvaluationReport")]
+public sealed record EvaluationReport(
+    int PolicyVersion, double GoldReward, double ReferenceGoldReward, double ProxyReward,
+    double MeanLength, double ReferenceMeanLength, double WinRate, int Prompts);

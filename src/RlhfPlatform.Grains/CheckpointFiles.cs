@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using RlhfPlatform.Contracts;
+using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Modeling.Tokenization;
+using RlhfPlatform.Storage;
+using TorchSharp;
+
+namespace RlhfPlatform.Grains;
+
+public sealed record CheckpointFilesOptions
+{
+    /// <summary>Scratch space of this silo: staging of new checkpoints, cache of downloaded ones.</summary>
+    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "rlhf-silo");
+}
+
+/// <summary>
+/// Moves models between this silo and the checkpoint store: publishes a model as a committed,
+/// recorded checkpoint, and fetches committed versions into a local cache (a silo keeps the
+/// versions it has loaded once).
+/// </summary>
+public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, CheckpointFilesOptions options, ILogger<CheckpointFiles> logger)
+{
+    string Staging => Path.Combine(options.WorkDirectory, "staging");
+    string Cache => Path.Combine(options.WorkDirectory, "cache");
+
+    /// <summary>Writes the model's HF folder on the compute thread, then uploads, commits and records it.</summary>
+    public async Task<CheckpointRef> PublishAsync(ComputeQueue compute, string runId, string kind, int version,
+        torch.nn.Module model, ModelConfig config, ITokenizer tokenizer, CancellationToken ct)
+    {
+        string folder = Path.Combine(Staging, $"{runId}-{kind}-{version}-{Guid.NewGuid():N}");
+        try
+        {
+            await compute.Run(() => ModelCheckpoint.Save(model, config, tokenizer, folder), ct);
+            var checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
+            await runs.RecordCheckpointAsync(checkpoint, ct);
+            logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);
+            return checkpoint;
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Local folder holding the committed checkpoint, downloaded (and verified) on first use.</summary>
+    public async Task<string> FetchAsync(string runId, string kind, int version, CancellationToken ct)
+    {
+        string folder = Path.Combine(Cache, runId, kind, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Directory.Exists(folder)) return folder;
+        string partial = folder + ".partial-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await store.ReadAsync(runId, kind, version, partial, ct);
+            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
+            try { Directory.Move(partial, folder); }
+            catch (IOException) when (Directory.Exists(folder)) { /* another activation fetched it first */ }
+        }
+        finally
+        {
+            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        }
+        return folder;
+    }
+}

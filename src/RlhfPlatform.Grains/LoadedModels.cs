@@ -1,0 +1,24 @@
+using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Checkpoints;
+
+namespace RlhfPlatform.Grains;
+
+/// <summary>A grain's copy of one policy version, reloaded from the checkpoint store when another version is asked for.</summary>
+public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, string runId) : IDisposable
+{
+    public CausalLm? Model { get; private set; }
+    public int Version { get; private set; } = -1;
+
+    public async Task<CausalLm> GetAsync(int version, CancellationToken ct = default)
+    {
+        if (Model != null && Version == version) return Model;
+        string folder = await files.FetchAsync(runId, CheckpointKinds.Policy, version, ct);
+        var loaded = await compute.Run(() => { var m = ModelCheckpoint.LoadCausalLm(folder); m.eval(); return m; }, ct);
+        Model?.Dispose();
+        Model = loaded;
+        Version = version;
+        return loaded;
+    }
+
+    public void Dispose() => Model?.Dispose();
+}

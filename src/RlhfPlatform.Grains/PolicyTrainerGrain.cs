@@ -1,0 +1,111 @@
+using RlhfPlatform.Contracts;
+using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Storage;
+using RlhfPlatform.Training;
+using RlhfPlatform.Training.Rl;
+using RlhfPlatform.Training.Sft;
+using static TorchSharp.torch;
+
+namespace RlhfPlatform.Grains;
+
+/// <summary>
+/// Owns the policy being trained: SFT of the starting policy (published as version 0, also the
+/// reference), then one RLOO update per call, each published as the next version.
+/// </summary>
+public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
+{
+    const int SftStepsPerChunk = 10;
+    readonly BackgroundJob sft = new();
+    CausalLm? policy;
+    int version = -1;
+    RlooTrainer? rloo;
+    RunSpec? rlSpec;
+
+    string RunId => this.GetPrimaryKeyString();
+
+    public Task StartSft(RunSpec spec)
+    {
+        sft.Start(ct => SftAsync(spec, ct));
+        return Task.CompletedTask;
+    }
+
+    public Task<JobProgress> GetSftProgress() => Task.FromResult(sft.Progress);
+
+    public Task CancelSft()
+    {
+        sft.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public async Task BeginRl(RunSpec spec, int fromVersion)
+    {
+        if (policy == null || version != fromVersion)
+        {
+            string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
+            var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
+            ReplacePolicy(loaded, fromVersion);
+        }
+        rloo?.Dispose();
+        rloo = new RlooTrainer(policy!, SpecMapping.Rloo(spec));
+        rlSpec = spec;
+    }
+
+    public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards)
+    {
+        if (rloo == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
+        if (batch.PolicyVersion != version)
+            throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
+        var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt);
+        var metrics = await compute.Run(() => rloo.Update(rollouts, rewards));
+        int next = version + 1;
+        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, SpecMapping.Tokenizer, default);
+        version = next;
+        await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, metrics.Values));
+        return new PolicyUpdate(next, new Dictionary<string, double>(metrics.Values));
+    }
+
+    async Task<CheckpointRef> SftAsync(RunSpec spec, CancellationToken ct)
+    {
+        var config = SpecMapping.PolicyConfig(spec);
+        var demos = await compute.Run(() => RunData.Demonstrations(spec), ct);
+        await runs.AppendEventAsync(RunId, RunMetrics.Event("sft", $"SFT of the starting policy on {demos.Count} demonstrations"), ct);
+        var model = await compute.Run(() => { manual_seed(spec.Seed); return new CausalLm(config); }, ct);
+        ReplacePolicy(model, -1);
+        using (var trainer = new SftTrainer(model, demos, SpecMapping.Sft(spec), spec.Seed))
+        {
+            while (!trainer.IsDone)
+            {
+                var steps = await compute.Run(() => Chunk(trainer), ct);
+                await runs.RecordMetricsAsync(RunId, RunMetrics.Points(steps), ct);
+                sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
+            }
+        }
+        var checkpoint = await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, 0, model, config, SpecMapping.Tokenizer, ct);
+        version = 0;
+        return checkpoint;
+    }
+
+    static List<TrainingStepMetrics> Chunk(SftTrainer trainer)
+    {
+        var steps = new List<TrainingStepMetrics>();
+        while (!trainer.IsDone && steps.Count < SftStepsPerChunk) steps.Add(trainer.Step());
+        return steps;
+    }
+
+    void ReplacePolicy(CausalLm model, int modelVersion)
+    {
+        rloo?.Dispose();
+        rloo = null;
+        policy?.Dispose();
+        policy = model;
+        version = modelVersion;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        rloo?.Dispose();
+        policy?.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging;
+using RlhfPlatform.Contracts;
+using RlhfPlatform.Storage;
+
+namespace RlhfPlatform.Grains;
+
+/// <summary>
+/// The run's orchestrator. Start() launches a driver inside the activation that walks the stages
+/// (sft → reward-model → policy → evaluation), calling one grain per role; every stage commits its
+/// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
+/// and continues RL from the last committed policy version.
+/// </summary>
+public sealed class RunGrain(IRunStore runs, ILogger<RunGrain> logger) : Grain, IRunGrain
+{
+    Task? driver;
+    CancellationTokenSource? cancellation;
+    RunProgress? progress;
+
+    string RunId => this.GetPrimaryKeyString();
+
+    public async Task Start()
+    {
+        if (driver is { IsCompleted: false }) return;
+        var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
+        if (run.Status.IsTerminal()) return;
+        cancellation = new CancellationTokenSource();
+        progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
+        driver = DriveAsync(run, cancellation.Token);
+    }
+
+    public async Task<RunProgress> GetProgress()
+    {
+        if (progress != null && driver is { IsCompleted: false }) return progress;
+        var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
+        return new RunProgress(RunId, run.Status, run.Stage, progress?.Step ?? 0, progress?.TotalSteps ?? 0, run.Error);
+    }
+
+    public async Task<bool> Cancel()
+    {
+        var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
+        bool changed = await runs.UpdateRunAsync(RunId, RunStatus.Cancelled, run.Stage, "cancelled by request");
+        if (changed) await runs.AppendEventAsync(RunId, RunMetrics.Event("cancelled", "run cancelled by request"));
+        cancellation?.Cancel();
+        return changed;
+    }
+
+    async Task DriveAsync(RunRecord run, CancellationToken ct)
+    {
+        try
+        {
+            var spec = System.Text.Json.JsonSerializer.Deserialize<RunSpec>(run.SpecJson, RunSpecParser.JsonOptions)
+                ?? throw new InvalidDataException("the recorded run spec is empty");
+            var stages = new RunStages(RunId, spec, runs, GrainFactory, ReportAsync, ct);
+            await stages.RunAsync();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Run {Run} cancelled", RunId);
+        }
+        catch (Exception e)
+        {
+            string error = ErrorText.Of(e);
+            logger.LogError(e, "Run {Run} failed", RunId);
+            var current = await runs.GetRunAsync(RunId);
+            if (await runs.UpdateRunAsync(RunId, RunStatus.Failed, current?.Stage ?? RunStage.Pending, error))
+                await runs.AppendEventAsync(RunId, RunMetrics.Event("failed", error));
+        }
+        finally
+        {
+            progress = null;
+        }
+    }
+
+    Task ReportAsync(RunStage stage, int step, int totalSteps)
+    {
+        progress = new RunProgress(RunId, RunStatus.Running, stage, step, totalSteps, null);
+        // The driver's own work keeps no message flowing into this activation: keep it from being collected.
+        DelayDeactivation(TimeSpan.FromMinutes(10));
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,123 @@
+using RlhfPlatform.Contracts;
+using RlhfPlatform.Storage;
+
+namespace RlhfPlatform.Grains;
+
+/// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
+public sealed class RunStages(
+    string runId, RunSpec spec, IRunStore runs, IGrainFactory grains,
+    Func<RunStage, int, int, Task> report, CancellationToken ct)
+{
+    static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public async Task RunAsync()
+    {
+        var checkpoints = await runs.GetCheckpointsAsync(runId, ct);
+        string rmKind = CheckpointKinds.RewardModel(spec.RewardModel.Name);
+
+        if (!checkpoints.Any(c => c.Kind == CheckpointKinds.Policy && c.Version == 0))
+            await SftAsync();
+        var rewardModel = checkpoints.FirstOrDefault(c => c.Kind == rmKind) ?? await RewardModelAsync();
+        int finalVersion = await PolicyAsync(rewardModel, checkpoints);
+        await EvaluateAsync(rewardModel, finalVersion);
+    }
+
+    async Task SftAsync()
+    {
+        await EnterAsync(RunStage.Sft);
+        var trainer = grains.GetGrain<IPolicyTrainerGrain>(runId);
+        await trainer.StartSft(spec);
+        await WaitAsync(RunStage.Sft, trainer.GetSftProgress, trainer.CancelSft);
+    }
+
+    async Task<CheckpointRef> RewardModelAsync()
+    {
+        await EnterAsync(RunStage.RewardModel);
+        var trainer = grains.GetGrain<IRewardModelTrainerGrain>(GrainKeys.Join(runId, spec.RewardModel.Name));
+        await trainer.Start(spec);
+        return await WaitAsync(RunStage.RewardModel, trainer.GetProgress, trainer.Cancel);
+    }
+
+    async Task<int> PolicyAsync(CheckpointRef rewardModel, IReadOnlyList<CheckpointRef> checkpoints)
+    {
+        await EnterAsync(RunStage.Policy);
+        int version = checkpoints.Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
+        if (version > 0)
+            await runs.AppendEventAsync(runId, RunMetrics.Event("resumed", $"continuing RL from committed policy version {version}"), ct);
+        var trainer = grains.GetGrain<IPolicyTrainerGrain>(runId);
+        var generator = grains.GetGrain<IRolloutGeneratorGrain>(GrainKeys.Join(runId, 0));
+        var scorer = grains.GetGrain<IRewardScorerGrain>(GrainKeys.Join(runId, rewardModel.Kind, rewardModel.Version));
+        var task = SpecMapping.Task(spec);
+        await trainer.BeginRl(spec, version);
+        while (version < spec.Rl.Steps)
+        {
+            ct.ThrowIfCancellationRequested();
+            int step = version + 1;
+            var request = new RolloutRequest(version, RunData.TrainPrompts(spec, step), spec.Rl.SamplesPerPrompt,
+                spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
+            var batch = await generator.Generate(request);
+            float[] rewards = await scorer.Score(batch.Prompts, batch.Responses);
+            var update = await trainer.Update(batch, rewards);
+            version = update.NewVersion;
+            string[] texts = batch.Responses.Select(RunData.ResponseText).ToArray();
+            double gold = batch.Prompts.Select(RunData.PromptText).Zip(texts, task.GoldReward).Average();
+            await runs.RecordMetricsAsync(runId, [
+                new MetricPoint("rl/gold_reward", version, gold),
+                new MetricPoint("rl/length", version, texts.Average(t => t.Length)),
+            ], ct);
+            await report(RunStage.Policy, version, spec.Rl.Steps);
+        }
+        return version;
+    }
+
+    async Task EvaluateAsync(CheckpointRef rewardModel, int finalVersion)
+    {
+        await EnterAsync(RunStage.Evaluation);
+        var evaluator = grains.GetGrain<IEvaluatorGrain>(runId);
+        var report = await evaluator.Evaluate(spec, finalVersion, 0, rewardModel);
+        await runs.SaveResultsAsync(runId, [
+            new RunResult("gold_reward_before", report.ReferenceGoldReward),
+            new RunResult("gold_reward_after", report.GoldReward),
+            new RunResult("length_before", report.ReferenceMeanLength),
+            new RunResult("length_after", report.MeanLength),
+            new RunResult("win_rate", report.WinRate),
+            new RunResult("proxy_reward_after", report.ProxyReward),
+            new RunResult("policy_version", report.PolicyVersion),
+        ], ct);
+        ct.ThrowIfCancellationRequested();
+        if (await runs.UpdateRunAsync(runId, RunStatus.Completed, RunStage.Done, null, ct))
+            await runs.AppendEventAsync(runId, RunMetrics.Event("completed",
+                $"gold {report.ReferenceGoldReward:F3} → {report.GoldReward:F3}, length {report.ReferenceMeanLength:F1} → {report.MeanLength:F1}, win rate {report.WinRate:P1}"), ct);
+    }
+
+    async Task EnterAsync(RunStage stage)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!await runs.UpdateRunAsync(runId, RunStatus.Running, stage, null, ct))
+            throw new OperationCanceledException("the run ended while it was running", ct);
+        await runs.AppendEventAsync(runId, RunMetrics.Event("stage", $"entered stage {stage.ToWire()}"), ct);
+        await report(stage, 0, 0);
+    }
+
+    async Task<CheckpointRef> WaitAsync(RunStage stage, Func<Task<JobProgress>> poll, Func<Task> cancel)
+    {
+        while (true)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                await cancel();
+                ct.ThrowIfCancellationRequested();
+            }
+            var progress = await poll();
+            await report(stage, progress.Step, progress.TotalSteps);
+            switch (progress.State)
+            {
+                case JobState.Succeeded: return progress.Checkpoint!;
+                case JobState.Failed: throw new InvalidOperationException($"{stage.ToWire()} failed: {progress.Error}");
+                case JobState.Cancelled: throw new OperationCanceledException($"{stage.ToWire()} was cancelled");
+                case JobState.Idle: throw new InvalidOperationException($"{stage.ToWire()} job is not running (its grain was reactivated); restart the run");
+            }
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+}

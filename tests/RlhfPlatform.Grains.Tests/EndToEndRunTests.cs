@@ -1,0 +1,84 @@
+using RlhfPlatform.Contracts;
+
+namespace RlhfPlatform.Grains.Tests;
+
+public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFixture<EmbeddedClusterFixture>
+{
+    static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    async Task<RunProgress> WaitForEndAsync(string runId)
+    {
+        var grain = fixture.Cluster.Client.GetGrain<IRunGrain>(runId);
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (true)
+        {
+            var progress = await grain.GetProgress();
+            if (progress.Status.IsTerminal()) return progress;
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task TinyRunCompletesThroughEveryStageWithMetricsAndCommittedCheckpoints()
+    {
+        var spec = TinyRunSpec.Create(rlSteps: 3);
+        var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var final = await WaitForEndAsync(run.RunId);
+        var record = await fixture.RunStore.GetRunAsync(run.RunId);
+        Assert.True(final.Status == RunStatus.Completed, $"run ended {final.Status}: {record?.Error}");
+        Assert.Equal(RunStage.Done, record!.Stage);
+
+        var stagesEntered = (await fixture.RunStore.GetEventsAsync(run.RunId))
+            .Where(e => e.Kind == "stage").Select(e => e.Message).ToArray();
+        Assert.Equal(["entered stage sft", "entered stage reward-model", "entered stage policy", "entered stage evaluation"], stagesEntered);
+
+        var metrics = await fixture.RunStore.GetMetricsAsync(run.RunId);
+        Assert.Equal(12, metrics.Count(m => m.Name == "sft/loss"));
+        Assert.Equal(7, metrics.Count(m => m.Name == "rm/loss")); // 200 pairs / 32 per batch, one epoch
+        Assert.Equal([1L, 2L, 3L], metrics.Where(m => m.Name == "rl/proxy_reward").Select(m => m.Step));
+        Assert.Equal([1L, 2L, 3L], metrics.Where(m => m.Name == "rl/gold_reward").Select(m => m.Step));
+        Assert.Single(metrics, m => m.Name == "eval/win_rate");
+        var sftLoss = metrics.Where(m => m.Name == "sft/loss").Select(m => m.Value).ToArray();
+        Assert.True(sftLoss[^1] < sftLoss[0], $"SFT loss should fall: {sftLoss[0]:F3} → {sftLoss[^1]:F3}");
+
+        var checkpoints = await fixture.RunStore.GetCheckpointsAsync(run.RunId);
+        Assert.Equal([0, 1, 2, 3], checkpoints.Where(c => c.Kind == "policy").Select(c => c.Version));
+        Assert.Single(checkpoints, c => c.Kind == "rm-bt" && c.Version == 1);
+        foreach (var checkpoint in checkpoints)
+        {
+            Assert.True(await fixture.CheckpointStore.ExistsAsync(run.RunId, checkpoint.Kind, checkpoint.Version));
+            Assert.Equal(64, checkpoint.Sha256.Length);
+            Assert.True(checkpoint.SizeBytes > 0);
+        }
+
+        var results = (await fixture.RunStore.GetResultsAsync(run.RunId)).ToDictionary(r => r.Key, r => r.Value);
+        Assert.InRange(results["win_rate"], 0, 1);
+        Assert.Equal(3, results["policy_version"]);
+        Assert.True(results["length_before"] > 0);
+    }
+
+    [Fact]
+    public async Task CancelledRunStopsAndStaysCancelled()
+    {
+        var run = await fixture.Submission.SubmitAsync(TinyRunSpec.Create("to-cancel", rlSteps: 200), CancellationToken.None);
+        var grain = fixture.Cluster.Client.GetGrain<IRunGrain>(run.RunId);
+        Assert.True(await grain.Cancel());
+        var final = await WaitForEndAsync(run.RunId);
+        Assert.Equal(RunStatus.Cancelled, final.Status);
+        Assert.False(await grain.Cancel());
+        await Task.Delay(500);
+        Assert.Equal(RunStatus.Cancelled, (await fixture.RunStore.GetRunAsync(run.RunId))!.Status);
+    }
+
+    [Fact]
+    public async Task MissingDataFileFailsTheRunWithAClearError()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-pairs-{Guid.NewGuid():N}.jsonl");
+        var spec = TinyRunSpec.Create("missing-data") with { RewardModel = TinyRunSpec.Create().RewardModel with { Data = missing } };
+        var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var final = await WaitForEndAsync(run.RunId);
+        var record = await fixture.RunStore.GetRunAsync(run.RunId);
+        Assert.Equal(RunStatus.Failed, final.Status);
+        Assert.Contains($"data file not found: {missing}", record!.Error);
+    }
+}
