@@ -6,7 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using RlhfPlatform.Contracts;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>
 /// Checkpoints in an Azure Blob container, at <c>runs/{run}/{kind}/{version}/</c>. A write uploads

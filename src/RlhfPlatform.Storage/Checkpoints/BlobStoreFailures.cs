@@ -1,6 +1,6 @@
 using Azure;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>
 /// Recognises the Azure SDK failures that mean "the blob service cannot be used": no response at all

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>One file of a checkpoint: its path relative to the checkpoint folder ('/' separators).</summary>
 internal sealed record CheckpointFile(string Path, string Sha256, long SizeBytes);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>
 /// The layout <c>runs/{run}/{kind}/{version}/</c> and the rules for its segments. Run ids and kinds

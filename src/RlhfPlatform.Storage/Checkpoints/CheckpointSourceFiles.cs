@@ -1,4 +1,4 @@
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>A file to upload: where it is, and its path inside the checkpoint ('/' separators).</summary>
 internal sealed record CheckpointSourceFile(string FullPath, string RelativePath);

@@ -1,6 +1,6 @@
 using RlhfPlatform.Contracts;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>
 /// Checkpoints in a local folder, at <c>{root}/runs/{run}/{kind}/{version}/</c>. A write fills a

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>Stream copies that hash what they copy, so verifying costs no extra read.</summary>
 internal static class Sha256Copy

@@ -1,4 +1,4 @@
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>Writes one stored checkpoint file into the reader's folder, checking it against the manifest.</summary>
 internal static class VerifiedCheckpointReader

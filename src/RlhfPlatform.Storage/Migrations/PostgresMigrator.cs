@@ -2,7 +2,7 @@ using DbUp;
 using DbUp.Postgresql;
 using Npgsql;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Migrations;
 
 /// <summary>
 /// Brings a PostgreSQL database to the latest schema. Several processes may start at once: an

@@ -1,6 +1,6 @@
 using DbUp.Builder;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Migrations;
 
 /// <summary>
 /// Applies the versioned SQL files of one dialect (schemas/{dialect}/NNNN_*.sql, embedded as

@@ -1,7 +1,7 @@
 using DbUp;
 using Microsoft.Data.Sqlite;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.Migrations;
 
 /// <summary>Brings a SQLite database file to the latest schema.</summary>
 internal static class SqliteMigrator

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using RlhfPlatform.Contracts;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.RunStores;
 
 /// <summary>
 /// The run store's queries, shared by the SQLite and PostgreSQL stores: both speak the same SQL here

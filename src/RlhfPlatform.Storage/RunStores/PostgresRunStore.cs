@@ -1,8 +1,9 @@
 using System.Data.Common;
 using System.Net.Sockets;
 using Npgsql;
+using RlhfPlatform.Storage.Migrations;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.RunStores;
 
 /// <summary>Run store in a PostgreSQL database; the schema is migrated at <see cref="InitializeAsync"/>.</summary>
 public sealed class PostgresRunStore : DbRunStore, IAsyncDisposable

@@ -1,7 +1,8 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using RlhfPlatform.Storage.Migrations;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.RunStores;
 
 /// <summary>Run store in one SQLite file (embedded mode); the schema is migrated at <see cref="InitializeAsync"/>.</summary>
 public sealed class SqliteRunStore : DbRunStore, IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RlhfPlatform.Storage;
+namespace RlhfPlatform.Storage.RunStores;
 
 /// <summary>
 /// Both run stores keep timestamps as UTC with microsecond precision (PostgreSQL's timestamptz

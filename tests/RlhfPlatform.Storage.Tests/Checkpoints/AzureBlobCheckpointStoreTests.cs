@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Blobs;
+using RlhfPlatform.Storage.Checkpoints;
 
 namespace RlhfPlatform.Storage.Tests;
 

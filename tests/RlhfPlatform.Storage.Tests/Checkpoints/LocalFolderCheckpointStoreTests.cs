@@ -1,3 +1,4 @@
+using RlhfPlatform.Storage.Checkpoints;
 namespace RlhfPlatform.Storage.Tests;
 
 public sealed class LocalFolderCheckpointStoreTests : CheckpointStoreContractTests

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using RlhfPlatform.Storage.Checkpoints;
+using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Storage.Tests;
 

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Storage.Checkpoints;
+using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Storage.Tests;
 

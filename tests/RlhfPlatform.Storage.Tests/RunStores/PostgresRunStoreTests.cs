@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Storage.Tests;
 

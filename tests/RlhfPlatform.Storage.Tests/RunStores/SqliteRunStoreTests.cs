@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Storage.Tests;
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using RlhfPlatform.Storage.Checkpoints;
+using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Storage;
 
