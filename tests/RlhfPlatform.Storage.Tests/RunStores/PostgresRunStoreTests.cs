@@ -62,6 +62,16 @@ public sealed class PostgresRunStoreTests(PostgresServerFixture server) : RunSto
     }
 
     [Fact]
+    public async Task An_unknown_host_makes_the_store_unavailable_naming_it()
+    {
+        await using var store = new PostgresRunStore("Host=no-such-host.invalid;Port=5432;Database=rlhf;Username=rlhf");
+
+        var error = await Assert.ThrowsAsync<RunStoreUnavailableException>(() => store.InitializeAsync());
+
+        Assert.Contains("no-such-host.invalid:5432/rlhf", error.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_role_makes_the_store_unavailable_with_the_server_reason()
     {
         await using var store = new PostgresRunStore($"Host=127.0.0.1;Port={server.Port};Database=postgres;Username=nobody");
