@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 using RlhfPlatform.Contracts;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using RlhfPlatform.Cli.Hosting;
 using RlhfPlatform.Silo;
 using Spectre.Console;

@@ -16,36 +16,43 @@ public static class RunProgressDisplay
             .StartAsync(async ctx =>
             {
                 var bars = Stages.ToDictionary(s => s, s => ctx.AddTask(Label(s), autoStart: false, maxValue: 1));
-                while (!last.Status.IsTerminal())
+                while (true)
                 {
-                    foreach (var stage in Stages.TakeWhile(s => s < last.Stage))
+                    bool completed = last.Status == RunStatus.Completed;
+                    foreach (var stage in Stages)
                     {
-                        bars[stage].StartTask();
-                        bars[stage].Value = bars[stage].MaxValue;
-                        bars[stage].StopTask();
+                        if (stage < last.Stage || completed) Finish(bars[stage]);
+                        else if (stage == last.Stage) Advance(bars[stage], last);
                     }
-                    if (bars.TryGetValue(last.Stage, out var bar))
-                    {
-                        bar.StartTask();
-                        if (last.TotalSteps > 0)
-                        {
-                            bar.MaxValue = last.TotalSteps;
-                            bar.Value = last.Step;
-                        }
-                    }
+                    if (last.Status.IsTerminal()) break;
                     await Task.Delay(250, ct);
                     last = await run.GetProgress();
                 }
-                if (last.Status == RunStatus.Completed)
-                    foreach (var bar in bars.Values) { bar.StartTask(); bar.Value = bar.MaxValue; bar.StopTask(); }
             });
         return last;
+    }
+
+    static void Advance(ProgressTask bar, RunProgress progress)
+    {
+        if (bar.IsFinished) return;
+        if (!bar.IsStarted) bar.StartTask();
+        if (progress.TotalSteps <= 0) return;
+        bar.MaxValue = progress.TotalSteps;
+        bar.Value = progress.Step;
+    }
+
+    static void Finish(ProgressTask bar)
+    {
+        if (bar.IsFinished) return;
+        if (!bar.IsStarted) bar.StartTask();
+        bar.Value = bar.MaxValue;
+        bar.StopTask();
     }
 
     static string Label(RunStage stage) => stage switch
     {
         RunStage.Sft => "SFT policy",
-        RunStage.RewardModel => "reward model (bt)",
+        RunStage.RewardModel => "reward model",
         RunStage.Policy => "RLOO",
         RunStage.Evaluation => "evaluation",
         _ => stage.ToWire(),

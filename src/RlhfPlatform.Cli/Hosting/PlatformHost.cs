@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,9 @@ public static class PlatformHost
         logging.ClearProviders();
         logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         logging.SetMinimumLevel(level);
-        logging.AddFilter("Orleans", level < LogLevel.Warning ? LogLevel.Warning : level);
-        logging.AddFilter("Microsoft", level < LogLevel.Warning ? LogLevel.Warning : level);
+        // Orleans warns at start-up about workstation GC and the watchdog's first check: noise for a single process.
+        var frameworkLevel = level < LogLevel.Warning ? LogLevel.Warning : LogLevel.Error;
+        logging.AddFilter("Orleans", frameworkLevel);
+        logging.AddFilter("Microsoft", frameworkLevel);
     }
 }
