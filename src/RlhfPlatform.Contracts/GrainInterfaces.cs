@@ -46,7 +46,9 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("CancelSft")] Task CancelSft();
     /// <summary>Loads a committed policy version to continue RL from.</summary>
     [Alias("BeginRl")] Task BeginRl(RunSpec spec, int fromVersion);
-    [Alias("Update")] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards);
+    /// <summary>One update from scored rollouts. The step's metrics (the update's and <paramref name="rolloutMetrics"/>)
+    /// are recorded before the new version is committed, so a resumed run never misses a step's rows.</summary>
+    [Alias("Update")] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);
 }
 
 /// <summary>Evaluates a policy version against the reference on held-out prompts. Key: run id.</summary>

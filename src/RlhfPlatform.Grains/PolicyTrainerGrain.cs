@@ -51,7 +51,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         rlSpec = spec;
     }
 
-    public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards)
+    public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics)
     {
         if (rloo == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
         if (batch.PolicyVersion != version)
@@ -59,10 +59,12 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt);
         var metrics = await compute.Run(() => rloo.Update(rollouts, rewards));
         int next = version + 1;
+        var values = new Dictionary<string, double>(metrics.Values);
+        foreach (var (name, value) in rolloutMetrics) values[name] = value;
+        await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
         await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, SpecMapping.Tokenizer, default);
         version = next;
-        await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, metrics.Values));
-        return new PolicyUpdate(next, new Dictionary<string, double>(metrics.Values));
+        return new PolicyUpdate(next, values);
     }
 
     async Task<CheckpointRef> SftAsync(RunSpec spec, CancellationToken ct)

@@ -57,14 +57,14 @@ public sealed class RunStages(
                 spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
             var batch = await generator.Generate(request);
             float[] rewards = await scorer.Score(batch.Prompts, batch.Responses);
-            var update = await trainer.Update(batch, rewards);
-            version = update.NewVersion;
             string[] texts = batch.Responses.Select(RunData.ResponseText).ToArray();
-            double gold = batch.Prompts.Select(RunData.PromptText).Zip(texts, task.GoldReward).Average();
-            await runs.RecordMetricsAsync(runId, [
-                new MetricPoint("rl/gold_reward", version, gold),
-                new MetricPoint("rl/length", version, texts.Average(t => t.Length)),
-            ], ct);
+            var rolloutMetrics = new Dictionary<string, double>
+            {
+                ["rl/gold_reward"] = batch.Prompts.Select(RunData.PromptText).Zip(texts, task.GoldReward).Average(),
+                ["rl/length"] = texts.Average(t => t.Length),
+            };
+            var update = await trainer.Update(batch, rewards, rolloutMetrics);
+            version = update.NewVersion;
             await report(RunStage.Policy, version, spec.Rl.Steps);
         }
         return version;

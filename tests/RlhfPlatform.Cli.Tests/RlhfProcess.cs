@@ -48,6 +48,13 @@ sealed class RlhfProcess : IAsyncDisposable
         return (run.process.ExitCode, run.Stdout, run.Stderr);
     }
 
+    /// <summary>Ends the process at once, as a crash would (no graceful shutdown).</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

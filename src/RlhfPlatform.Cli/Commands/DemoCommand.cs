@@ -44,8 +44,9 @@ public static class DemoCommand
         {
             Cluster = new ClusterSettings { SiloPort = FreePort.Pick(), GatewayPort = FreePort.Pick() },
         };
-        var (runStore, checkpointStore) = await Stores.OpenAsync(settings.Validate(), ct);
-        using var host = PlatformHost.EmbeddedSilo(settings, runStore, checkpointStore, LogLevel.Warning);
+        await using var stores = await Stores.OpenAsync(settings.Validate(), ct);
+        var runStore = stores.RunStore;
+        using var host = PlatformHost.EmbeddedSilo(settings, stores.RunStore, stores.CheckpointStore, LogLevel.Warning);
         await host.StartAsync(ct);
         try
         {

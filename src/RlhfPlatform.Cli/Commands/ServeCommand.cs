@@ -29,8 +29,8 @@ public static class ServeCommand
     static async Task<int> RunAsync(string role, string? urls, string outDirectory, CancellationToken ct)
     {
         var settings = Settings(Path.GetFullPath(outDirectory)).Validate();
-        var (runStore, checkpointStore) = await Stores.OpenAsync(settings, ct);
-        await using var app = PlatformHost.Server(role, urls, settings, runStore, checkpointStore);
+        await using var stores = await Stores.OpenAsync(settings, ct);
+        await using var app = PlatformHost.Server(role, urls, settings, stores.RunStore, stores.CheckpointStore);
         await app.StartAsync(ct);
         AnsiConsole.MarkupLine($"rlhf serve ({role}): run store {settings.RunStore.Kind}, checkpoints {settings.CheckpointStore.Kind}" +
                                (role == "silo" ? "" : $", API on {string.Join(", ", app.Urls)}"));

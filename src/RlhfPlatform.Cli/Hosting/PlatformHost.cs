@@ -40,6 +40,7 @@ public static class PlatformHost
                 silo.UseRlhfClustering(settings.Cluster);
                 silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
             });
+            builder.Services.AddHostedService<RunResumer>();
         }
         else
         {
