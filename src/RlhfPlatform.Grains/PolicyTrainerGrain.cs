@@ -15,7 +15,7 @@ namespace RlhfPlatform.Grains;
 /// </summary>
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
-    const int SftStepsPerChunk = 10;
+    const int StepsPerChunk = 10;
     readonly BackgroundJob sft = new();
     CausalLm? policy;
     int version = -1;
@@ -78,7 +78,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             while (!trainer.IsDone)
             {
-                var steps = await compute.Run(() => Chunk(trainer), ct);
+                var steps = await compute.Run(() => trainer.Steps(StepsPerChunk), ct);
                 await runs.RecordMetricsAsync(RunId, RunMetrics.Points(steps), ct);
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }
@@ -88,12 +88,6 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         return checkpoint;
     }
 
-    static List<TrainingStepMetrics> Chunk(SftTrainer trainer)
-    {
-        var steps = new List<TrainingStepMetrics>();
-        while (!trainer.IsDone && steps.Count < SftStepsPerChunk) steps.Add(trainer.Step());
-        return steps;
-    }
 
     void ReplacePolicy(CausalLm model, int modelVersion)
     {

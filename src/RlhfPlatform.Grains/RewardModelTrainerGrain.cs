@@ -39,7 +39,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         using var trainer = new RewardModelTrainer(model, pairs, SpecMapping.RewardModel(spec), spec.Seed);
         while (!trainer.IsDone)
         {
-            var steps = await compute.Run(() => Chunk(trainer), ct);
+            var steps = await compute.Run(() => trainer.Steps(StepsPerChunk), ct);
             await runs.RecordMetricsAsync(runId, RunMetrics.Points(steps), ct);
             job.Report(trainer.StepsDone, trainer.TotalSteps);
         }
@@ -49,10 +49,4 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             model, config, SpecMapping.Tokenizer, ct);
     }
 
-    static List<TrainingStepMetrics> Chunk(RewardModelTrainer trainer)
-    {
-        var steps = new List<TrainingStepMetrics>();
-        while (!trainer.IsDone && steps.Count < StepsPerChunk) steps.Add(trainer.Step());
-        return steps;
-    }
 }

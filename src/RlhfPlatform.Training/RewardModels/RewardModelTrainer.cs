@@ -9,7 +9,7 @@ namespace RlhfPlatform.Training.RewardModels;
 public sealed record RewardModelOptions(int Epochs, int BatchSize, double LearningRate, double MaxGradNorm = 1.0);
 
 /// <summary>Trains a reward model on preference pairs with the Bradley-Terry loss, one AdamW step per call.</summary>
-public sealed class RewardModelTrainer : IDisposable
+public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
 {
     readonly RewardModel model;
     readonly IReadOnlyList<TokenizedPair> pairs;

@@ -8,7 +8,7 @@ namespace RlhfPlatform.Training.Sft;
 public sealed record SftOptions(int Steps, int BatchSize, double LearningRate, double MaxGradNorm = 1.0);
 
 /// <summary>Supervised fine-tuning: mean negative log-likelihood of the response tokens, one AdamW step per call.</summary>
-public sealed class SftTrainer : IDisposable
+public sealed class SftTrainer : IStepwiseTrainer, IDisposable
 {
     readonly CausalLm model;
     readonly IReadOnlyList<TokenizedResponse> data;
