@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RlhfPlatform.AdminApi.Experiments;
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Storage;
 
@@ -17,6 +18,7 @@ public static class AdminApiEndpoints
         api.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         api.MapPost("/runs", SubmitRunAsync);
         api.MapGet("/runs/{id}", GetRunAsync);
+        api.MapGet("/experiments/{name}/comparison", GetComparisonAsync);
         return app;
     }
 
@@ -43,5 +45,22 @@ public static class AdminApiEndpoints
         if (run == null) return Results.Problem(title: "Run not found", detail: $"no run with id '{id}'", statusCode: StatusCodes.Status404NotFound);
         RunProgress? progress = run.Status.IsTerminal() ? null : await grains.GetGrain<IRunGrain>(id).GetProgress();
         return Results.Ok(RunView.From(run, progress, await runs.GetResultsAsync(id, ct)));
+    }
+
+    /// <summary>JSON by default; ?format=csv, svg or png for the table and the reward-vs-KL plot.</summary>
+    static async Task<IResult> GetComparisonAsync(string name, string? format, IRunStore runs, CancellationToken ct)
+    {
+        var comparison = await ExperimentComparison.BuildAsync(runs, name, ct);
+        if (comparison.Rows.Count == 0)
+            return Results.Problem(title: "Experiment not found", detail: $"no runs in experiment '{name}'", statusCode: StatusCodes.Status404NotFound);
+        return (format ?? "json").ToLowerInvariant() switch
+        {
+            "json" => Results.Ok(comparison),
+            "csv" => Results.Text(ComparisonCsv.Write(comparison), "text/csv"),
+            "svg" => Results.Text(ComparisonPlot.Svg(comparison), "image/svg+xml"),
+            "png" => Results.Bytes(ComparisonPlot.Png(comparison), "image/png"),
+            _ => Results.Problem(title: "Unknown format", detail: $"format '{format}' is not one of json, csv, svg, png",
+                statusCode: StatusCodes.Status400BadRequest),
+        };
     }
 }

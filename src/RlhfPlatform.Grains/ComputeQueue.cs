@@ -46,6 +46,14 @@ public sealed class ComputeQueue : IDisposable
 
     public Task Run(Action job, CancellationToken ct = default) => Run(() => { job(); return true; }, ct);
 
+    /// <summary>
+    /// Runs a job after seeding torch's global generator (dropout, init). Jobs of several runs
+    /// interleave on this thread, so each job that draws from the global generator must seed it itself
+    /// for a run's metrics to depend only on its spec and seed.
+    /// </summary>
+    public Task<T> RunSeeded<T>(long seed, Func<T> job, CancellationToken ct = default) =>
+        Run(() => { TorchSharp.torch.manual_seed(seed); return job(); }, ct);
+
     void Loop()
     {
         int threads = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;

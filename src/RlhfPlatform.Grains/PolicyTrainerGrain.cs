@@ -16,6 +16,7 @@ namespace RlhfPlatform.Grains;
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
+    const long SftSeedStream = 10_000_000, RlUpdateSeedStream = 20_000_000;
     readonly BackgroundJob sft = new();
     CausalLm? policy;
     int version = -1;
@@ -57,7 +58,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         if (batch.PolicyVersion != version)
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt);
-        var metrics = await compute.Run(() => rloo.Update(rollouts, rewards));
+        var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rloo.Update(rollouts, rewards));
         int next = version + 1;
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
@@ -78,7 +79,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             while (!trainer.IsDone)
             {
-                var steps = await compute.Run(() => trainer.Steps(StepsPerChunk), ct);
+                var steps = await compute.RunSeeded(SeedMix.Derive(spec.Seed, SftSeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct);
                 await runs.RecordMetricsAsync(RunId, RunMetrics.Points(steps), ct);
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }

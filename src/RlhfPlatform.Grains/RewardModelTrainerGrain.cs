@@ -11,6 +11,7 @@ namespace RlhfPlatform.Grains;
 public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IRewardModelTrainerGrain
 {
     const int StepsPerChunk = 10;
+    const long SeedStream = 30_000_000;
     readonly BackgroundJob job = new();
 
     public Task Start(RunSpec spec)
@@ -39,7 +40,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         using var trainer = new RewardModelTrainer(model, pairs, SpecMapping.RewardModel(spec), spec.Seed);
         while (!trainer.IsDone)
         {
-            var steps = await compute.Run(() => trainer.Steps(StepsPerChunk), ct);
+            var steps = await compute.RunSeeded(SeedMix.Derive(spec.Seed, SeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct);
             await runs.RecordMetricsAsync(runId, RunMetrics.Points(steps), ct);
             job.Report(trainer.StepsDone, trainer.TotalSteps);
         }

@@ -33,6 +33,20 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Equal("done", run.GetProperty("stage").GetString());
         Assert.InRange(run.GetProperty("results").GetProperty("win_rate").GetDouble(), 0, 1);
 
+        var comparison = await platform.Http.GetFromJsonAsync<JsonElement>("/api/experiments/tests/comparison");
+        var row = comparison.GetProperty("rows").EnumerateArray().Single();
+        Assert.Equal("bt", row.GetProperty("rewardModel").GetString());
+        Assert.Equal(run.GetProperty("results").GetProperty("win_rate").GetDouble(), row.GetProperty("winRate").GetDouble());
+        string csv = await platform.Http.GetStringAsync("/api/experiments/tests/comparison?format=csv");
+        Assert.StartsWith("run_id,reward_model,objective,status,", csv);
+        Assert.Contains($"{runId},bt,bt,completed,", csv);
+        string svg = await platform.Http.GetStringAsync("/api/experiments/tests/comparison?format=svg");
+        Assert.Contains("<svg", svg);
+        byte[] png = await platform.Http.GetByteArrayAsync("/api/experiments/tests/comparison?format=png");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal(HttpStatusCode.NotFound, (await platform.Http.GetAsync("/api/experiments/none/comparison")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await platform.Http.GetAsync("/api/experiments/tests/comparison?format=xls")).StatusCode);
+
         var missing = await platform.Http.GetAsync("/api/runs/no-such-run");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);

@@ -58,6 +58,22 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task SameSpecAndSeedGiveTheSameMetricsEvenWhenRunsInterleave()
+    {
+        var spec = TinyRunSpec.Create("twin", rlSteps: 2);
+        var first = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var second = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(first.RunId)).Status);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(second.RunId)).Status);
+
+        var a = await fixture.RunStore.GetMetricsAsync(first.RunId);
+        var b = await fixture.RunStore.GetMetricsAsync(second.RunId);
+        Assert.Equal(a.Count, b.Count);
+        Assert.Equal(a.Select(m => (m.Name, m.Step, m.Value)), b.Select(m => (m.Name, m.Step, m.Value)));
+        Assert.Equal(await fixture.RunStore.GetResultsAsync(first.RunId), await fixture.RunStore.GetResultsAsync(second.RunId));
+    }
+
+    [Fact]
     public async Task CancelledRunStopsAndStaysCancelled()
     {
         var run = await fixture.Submission.SubmitAsync(TinyRunSpec.Create("to-cancel", rlSteps: 200), CancellationToken.None);

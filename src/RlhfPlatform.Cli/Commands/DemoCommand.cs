@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RlhfPlatform.AdminApi;
+using RlhfPlatform.AdminApi.Experiments;
 using RlhfPlatform.Cli.Demo;
 using RlhfPlatform.Cli.Hosting;
 using RlhfPlatform.Contracts;
@@ -12,69 +13,96 @@ using Spectre.Console;
 
 namespace RlhfPlatform.Cli.Commands;
 
-/// <summary>`rlhf demo`: the whole RLHF loop on the synthetic task in an in-process silo, no servers.</summary>
+/// <summary>
+/// `rlhf demo`: the synthetic over-optimization benchmark in an in-process silo, no servers. One run
+/// per reward model (same seed, data and RL recipe), then the comparison table and the reward-vs-KL plot.
+/// </summary>
 public static class DemoCommand
 {
     public static Command Create()
     {
-        var outOption = new Option<string>("--out") { Description = "Directory for the run store, checkpoints and data", DefaultValueFactory = _ => "rlhf-out" };
-        var quickOption = new Option<bool>("--quick") { Description = "Smaller run that finishes in under 2 minutes on 2 cores" };
+        var outOption = new Option<string>("--out") { Description = "Directory for the run store, checkpoints, data and reports", DefaultValueFactory = _ => "rlhf-out" };
+        var quickOption = new Option<bool>("--quick") { Description = "Fewer reward models and steps: under 2 minutes on 2 cores" };
         var jsonOption = new Option<string?>("--json") { Description = "Also write the results table as JSON to this file" };
         var seedOption = new Option<int>("--seed") { Description = "Seed of data, initialisation and sampling", DefaultValueFactory = _ => 1 };
-        var command = new Command("demo", "Run a tiny RLHF loop end to end on the CPU: SFT, reward model, RLOO, evaluation")
+        var modelsOption = new Option<string[]>("--reward-models")
         {
-            outOption, quickOption, jsonOption, seedOption,
+            Description = "Reward-model objectives to compare (default: all for a full run, a few with --quick)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("demo", "Run the synthetic RLHF benchmark end to end on the CPU: SFT, reward models, RLOO, evaluation")
+        {
+            outOption, quickOption, jsonOption, seedOption, modelsOption,
         };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(() => RunAsync(
-            result.GetValue(outOption)!, result.GetValue(quickOption), result.GetValue(jsonOption), result.GetValue(seedOption), ct)));
+            result.GetValue(outOption)!, result.GetValue(quickOption), result.GetValue(jsonOption), result.GetValue(seedOption),
+            result.GetValue(modelsOption), ct)));
         return command;
     }
 
-    static async Task<int> RunAsync(string outDirectory, bool quick, string? jsonPath, int seed, CancellationToken ct)
+    static async Task<int> RunAsync(string outDirectory, bool quick, string? jsonPath, int seed, string[]? objectives, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         outDirectory = Path.GetFullPath(outDirectory);
         Directory.CreateDirectory(outDirectory);
+        objectives = objectives is { Length: > 0 } ? objectives : quick ? DemoSpecs.QuickRewardModels : DemoSpecs.FullRewardModels;
+        string experiment = $"demo-s{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         var (sftPath, pairsPath, flipped) = DemoData.Write(Path.Combine(outDirectory, "data"), 12, quick, seed);
-        var spec = RunSpecParser.Parse(RunSpecParser.ToJson(DemoSpecs.Create(quick, seed, sftPath, pairsPath)));
+        var specs = objectives.Select(o => RunSpecParser.Parse(RunSpecParser.ToJson(DemoSpecs.Create(quick, seed, experiment, o, sftPath, pairsPath)))).ToList();
         AnsiConsole.MarkupLine($"[bold]rlhf demo[/] ({(quick ? "quick" : "full")}, seed {seed}): synthetic length task, " +
-                               $"{flipped} of the preference labels flipped (25% noise)");
+                               $"{specs.Count} reward models, {flipped} preference labels flipped (25% noise)");
 
         var settings = RlhfSettings.Embedded(outDirectory) with
         {
             Cluster = new ClusterSettings { SiloPort = FreePort.Pick(), GatewayPort = FreePort.Pick() },
         };
         await using var stores = await Stores.OpenAsync(settings.Validate(), ct);
-        var runStore = stores.RunStore;
         using var host = PlatformHost.EmbeddedSilo(settings, stores.RunStore, stores.CheckpointStore, LogLevel.Warning);
         await host.StartAsync(ct);
         try
         {
-            var run = await host.Services.GetRequiredService<RunSubmission>().SubmitAsync(spec, ct);
-            var grain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IRunGrain>(run.RunId);
-            var final = await RunProgressDisplay.FollowAsync(grain, ct);
-            var results = (await runStore.GetResultsAsync(run.RunId, ct)).ToDictionary(r => r.Key, r => r.Value);
-            var record = await runStore.GetRunAsync(run.RunId, ct);
-            if (final.Status != RunStatus.Completed)
+            var submission = host.Services.GetRequiredService<RunSubmission>();
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var runs = new List<(string Label, IRunGrain Grain)>();
+            foreach (var spec in specs)
             {
-                await Console.Error.WriteLineAsync($"error: run {run.RunId} {final.Status.ToWire()}: {record?.Error ?? final.Error}");
-                return 1;
+                var run = await submission.SubmitAsync(spec, ct);
+                runs.Add((spec.RewardModel.Name, grains.GetGrain<IRunGrain>(run.RunId)));
             }
-            var row = new DemoResultRow(spec.RewardModel.Name, results["gold_reward_before"], results["gold_reward_after"],
-                results["length_before"], results["length_after"], results["win_rate"]);
-            var paths = new DemoPaths(outDirectory, settings.RunStore.Path!, settings.CheckpointStore.Path!, sftPath, pairsPath);
-            DemoOutput.Print(run.RunId, row, paths, clock.Elapsed);
+            var final = await RunProgressDisplay.FollowAsync(runs, ct);
+
+            var comparison = await ExperimentComparison.BuildAsync(stores.RunStore, experiment, ct);
+            var paths = await WriteReportsAsync(comparison, outDirectory, settings, sftPath, pairsPath, ct);
+            DemoOutput.Print(comparison, paths, clock.Elapsed);
             if (jsonPath != null)
             {
-                var json = new DemoJson(run.RunId, final.Status.ToWire(), seed, quick, clock.Elapsed.TotalSeconds, [row], paths);
+                var json = new DemoJson(experiment, seed, quick, clock.Elapsed.TotalSeconds, comparison.Rows, paths);
                 await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(json, RunSpecParser.JsonOptions), ct);
                 AnsiConsole.MarkupLine($"results JSON: {Markup.Escape(Path.GetFullPath(jsonPath))}");
             }
-            return 0;
+            var failed = final.Where(p => p.Status != RunStatus.Completed).ToList();
+            foreach (var run in failed)
+                await Console.Error.WriteLineAsync($"error: run {run.RunId} {run.Status.ToWire()}: {run.Error}");
+            return failed.Count == 0 ? 0 : 1;
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    static async Task<DemoPaths> WriteReportsAsync(ExperimentComparison comparison, string outDirectory, RlhfSettings settings,
+        string sftPath, string pairsPath, CancellationToken ct)
+    {
+        string reports = Path.Combine(outDirectory, "reports", comparison.Experiment);
+        Directory.CreateDirectory(reports);
+        var paths = new DemoPaths(outDirectory, settings.RunStore.Path!, settings.CheckpointStore.Path!, sftPath, pairsPath,
+            Path.Combine(reports, "comparison.json"), Path.Combine(reports, "comparison.csv"),
+            Path.Combine(reports, "reward-vs-kl.svg"), Path.Combine(reports, "reward-vs-kl.png"));
+        await File.WriteAllTextAsync(paths.ComparisonJson, JsonSerializer.Serialize(comparison, RunSpecParser.JsonOptions), ct);
+        await File.WriteAllTextAsync(paths.ComparisonCsv, ComparisonCsv.Write(comparison), ct);
+        await File.WriteAllTextAsync(paths.PlotSvg, ComparisonPlot.Svg(comparison), ct);
+        await File.WriteAllBytesAsync(paths.PlotPng, ComparisonPlot.Png(comparison), ct);
+        return paths;
     }
 }

@@ -1,28 +1,32 @@
 using System.Globalization;
+using RlhfPlatform.AdminApi.Experiments;
 using Spectre.Console;
 
 namespace RlhfPlatform.Cli.Demo;
 
-public sealed record DemoResultRow(string RewardModel, double GoldBefore, double GoldAfter, double LengthBefore, double LengthAfter, double WinRate);
+public sealed record DemoPaths(string Out, string RunStore, string Checkpoints, string SftData, string PairData,
+    string ComparisonJson, string ComparisonCsv, string PlotSvg, string PlotPng);
 
-public sealed record DemoPaths(string Out, string RunStore, string Checkpoints, string SftData, string PairData);
-
-public sealed record DemoJson(string RunId, string Status, int Seed, bool Quick, double WallSeconds, IReadOnlyList<DemoResultRow> Rows, DemoPaths Paths);
+/// <summary>What `rlhf demo --json FILE` writes.</summary>
+public sealed record DemoJson(string Experiment, int Seed, bool Quick, double WallSeconds, IReadOnlyList<ComparisonRow> Rows, DemoPaths Paths);
 
 public static class DemoOutput
 {
-    public static void Print(string runId, DemoResultRow row, DemoPaths paths, TimeSpan wall)
+    public static void Print(ExperimentComparison comparison, DemoPaths paths, TimeSpan wall)
     {
-        var table = new Table().Title($"run {Markup.Escape(runId)}")
-            .AddColumns("reward model", "gold before", "gold after", "length before", "length after", "win rate vs SFT");
-        table.AddRow(row.RewardModel, F(row.GoldBefore), F(row.GoldAfter), row.LengthBefore.ToString("F1", CultureInfo.InvariantCulture),
-            row.LengthAfter.ToString("F1", CultureInfo.InvariantCulture), row.WinRate.ToString("P1", CultureInfo.InvariantCulture));
+        var table = new Table().Title($"experiment {Markup.Escape(comparison.Experiment)}")
+            .AddColumns("reward model", "proxy reward", "gold before", "gold after", "length before", "length after", "win rate vs SFT", "LC win rate", "KL");
+        foreach (var row in comparison.Rows)
+            table.AddRow(Markup.Escape(row.RewardModel), F(row.ProxyReward, "F3"), F(row.GoldBefore, "F3"), F(row.GoldAfter, "F3"),
+                F(row.LengthBefore, "F1"), F(row.LengthAfter, "F1"), F(row.WinRate, "P1"), F(row.LcWinRate, "P1"), F(row.Kl, "F2"));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"wrote: run store {Markup.Escape(paths.RunStore)}");
         AnsiConsole.MarkupLine($"       checkpoints {Markup.Escape(paths.Checkpoints)}");
         AnsiConsole.MarkupLine($"       data {Markup.Escape(paths.SftData)}, {Markup.Escape(paths.PairData)}");
+        AnsiConsole.MarkupLine($"       comparison {Markup.Escape(paths.ComparisonJson)}, {Markup.Escape(paths.ComparisonCsv)}");
+        AnsiConsole.MarkupLine($"       plot {Markup.Escape(paths.PlotSvg)}, {Markup.Escape(paths.PlotPng)}");
         AnsiConsole.MarkupLine($"wall time {wall.TotalSeconds:F1} s");
     }
 
-    static string F(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
+    static string F(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "–";
 }

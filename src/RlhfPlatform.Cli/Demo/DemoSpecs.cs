@@ -5,10 +5,14 @@ namespace RlhfPlatform.Cli.Demo;
 /// <summary>The run the demo submits: the synthetic length task, sized to finish on two CPU cores.</summary>
 public static class DemoSpecs
 {
-    public static RunSpec Create(bool quick, int seed, string sftData, string pairData) => new()
+    /// <summary>Reward models the demo compares, in table order.</summary>
+    public static readonly string[] FullRewardModels = ["bt"];
+    public static readonly string[] QuickRewardModels = ["bt"];
+
+    public static RunSpec Create(bool quick, int seed, string experiment, string objective, string sftData, string pairData) => new()
     {
-        Name = "demo-bt",
-        Experiment = "demo",
+        Name = $"demo-{objective}",
+        Experiment = experiment,
         Seed = seed,
         Task = new TaskSpec { Kind = "synthetic-length", TargetLength = 12 },
         Policy = new PolicySpec
@@ -18,8 +22,8 @@ public static class DemoSpecs
         },
         RewardModel = new RewardModelSpec
         {
-            Name = "bt",
-            Objective = "bt",
+            Name = objective,
+            Objective = objective,
             Data = pairData,
             Model = new ModelSpec { Layers = 2, Dim = 64, Heads = 4, MaxSeqLen = 64 },
             Epochs = quick ? 1 : 2,

@@ -3,58 +3,53 @@ using Spectre.Console;
 
 namespace RlhfPlatform.Cli.Demo;
 
-/// <summary>Follows a run's grain until it ends, with a progress bar per stage.</summary>
+/// <summary>Follows runs until they all end, with one progress bar per run across its four stages.</summary>
 public static class RunProgressDisplay
 {
     static readonly RunStage[] Stages = [RunStage.Sft, RunStage.RewardModel, RunStage.Policy, RunStage.Evaluation];
 
-    public static async Task<RunProgress> FollowAsync(IRunGrain run, CancellationToken ct)
+    public static async Task<IReadOnlyList<RunProgress>> FollowAsync(IReadOnlyList<(string Label, IRunGrain Grain)> runs, CancellationToken ct)
     {
-        RunProgress last = await run.GetProgress();
+        var last = new RunProgress[runs.Count];
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
-                var bars = Stages.ToDictionary(s => s, s => ctx.AddTask(Label(s), autoStart: false, maxValue: 1));
+                var bars = runs.Select(r => ctx.AddTask(r.Label, maxValue: Stages.Length)).ToArray();
                 while (true)
                 {
-                    bool completed = last.Status == RunStatus.Completed;
-                    foreach (var stage in Stages)
+                    for (int i = 0; i < runs.Count; i++)
                     {
-                        if (stage < last.Stage || completed) Finish(bars[stage]);
-                        else if (stage == last.Stage) Advance(bars[stage], last);
+                        last[i] = await runs[i].Grain.GetProgress();
+                        bars[i].Description = $"{runs[i].Label}: {Describe(last[i])}";
+                        bars[i].Value = Position(last[i]);
+                        if (last[i].Status.IsTerminal()) bars[i].StopTask();
                     }
-                    if (last.Status.IsTerminal()) break;
+                    if (last.All(p => p.Status.IsTerminal())) break;
                     await Task.Delay(250, ct);
-                    last = await run.GetProgress();
                 }
             });
         return last;
     }
 
-    static void Advance(ProgressTask bar, RunProgress progress)
+    /// <summary>Stages done plus the fraction of the current one.</summary>
+    static double Position(RunProgress progress)
     {
-        if (bar.IsFinished) return;
-        if (!bar.IsStarted) bar.StartTask();
-        if (progress.TotalSteps <= 0) return;
-        bar.MaxValue = progress.TotalSteps;
-        bar.Value = progress.Step;
+        if (progress.Status == RunStatus.Completed) return Stages.Length;
+        int index = Array.IndexOf(Stages, progress.Stage);
+        if (index < 0) return 0;
+        double fraction = progress.TotalSteps > 0 ? Math.Clamp(progress.Step / (double)progress.TotalSteps, 0, 1) : 0;
+        return index + fraction;
     }
 
-    static void Finish(ProgressTask bar)
-    {
-        if (bar.IsFinished) return;
-        if (!bar.IsStarted) bar.StartTask();
-        bar.Value = bar.MaxValue;
-        bar.StopTask();
-    }
-
-    static string Label(RunStage stage) => stage switch
-    {
-        RunStage.Sft => "SFT policy",
-        RunStage.RewardModel => "reward model",
-        RunStage.Policy => "RLOO",
-        RunStage.Evaluation => "evaluation",
-        _ => stage.ToWire(),
-    };
+    static string Describe(RunProgress progress) => progress.Status.IsTerminal()
+        ? progress.Status.ToWire()
+        : progress.Stage switch
+        {
+            RunStage.Sft => "SFT",
+            RunStage.RewardModel => "reward model",
+            RunStage.Policy => progress.TotalSteps > 0 ? $"RLOO {progress.Step}/{progress.TotalSteps}" : "RLOO",
+            RunStage.Evaluation => "evaluation",
+            _ => progress.Stage.ToWire(),
+        };
 }
