@@ -17,7 +17,10 @@ public static class AdminApiEndpoints
         var api = app.MapGroup("/api");
         api.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         api.MapPost("/runs", SubmitRunAsync);
+        api.MapGet("/runs", ListRunsAsync);
         api.MapGet("/runs/{id}", GetRunAsync);
+        api.MapPost("/runs/{id}/cancel", CancelRunAsync);
+        api.MapGet("/runs/{id}/metrics", GetMetricsAsync);
         api.MapGet("/experiments/{name}/comparison", GetComparisonAsync);
         return app;
     }
@@ -39,10 +42,35 @@ public static class AdminApiEndpoints
         return Results.Created($"/api/runs/{run.RunId}", RunView.From(run, null, []));
     }
 
+    static async Task<IResult> ListRunsAsync(string? experiment, IRunStore runs, CancellationToken ct)
+    {
+        var records = await runs.ListRunsAsync(experiment, ct);
+        return Results.Ok(records.Select(r => RunView.From(r, null, [])));
+    }
+
+    static async Task<IResult> CancelRunAsync(string id, IRunStore runs, IGrainFactory grains, CancellationToken ct)
+    {
+        if (await runs.GetRunAsync(id, ct) == null) return RunNotFound(id);
+        bool cancelled = await grains.GetGrain<IRunGrain>(id).Cancel();
+        if (!cancelled)
+            return Results.Problem(title: "Run already ended", detail: $"run '{id}' had already ended", statusCode: StatusCodes.Status409Conflict);
+        return Results.Ok(RunView.From((await runs.GetRunAsync(id, ct))!, null, []));
+    }
+
+    /// <summary>Metric points, optionally one metric (?name=rl/kl), ordered by name then step.</summary>
+    static async Task<IResult> GetMetricsAsync(string id, string? name, IRunStore runs, CancellationToken ct)
+    {
+        if (await runs.GetRunAsync(id, ct) == null) return RunNotFound(id);
+        return Results.Ok(await runs.GetMetricsAsync(id, name, ct));
+    }
+
+    static IResult RunNotFound(string id) =>
+        Results.Problem(title: "Run not found", detail: $"no run with id '{id}'", statusCode: StatusCodes.Status404NotFound);
+
     static async Task<IResult> GetRunAsync(string id, IRunStore runs, IGrainFactory grains, CancellationToken ct)
     {
         var run = await runs.GetRunAsync(id, ct);
-        if (run == null) return Results.Problem(title: "Run not found", detail: $"no run with id '{id}'", statusCode: StatusCodes.Status404NotFound);
+        if (run == null) return RunNotFound(id);
         RunProgress? progress = run.Status.IsTerminal() ? null : await grains.GetGrain<IRunGrain>(id).GetProgress();
         return Results.Ok(RunView.From(run, progress, await runs.GetResultsAsync(id, ct)));
     }

@@ -14,6 +14,10 @@ public static class RlhfCli
             ServeCommand.Create(),
             SubmitCommand.Create(),
             StatusCommand.Create(),
+            RunsCommand.Create(),
+            WatchCommand.Create(),
+            CancelCommand.Create(),
+            CompareCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

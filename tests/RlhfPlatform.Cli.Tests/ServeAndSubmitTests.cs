@@ -47,6 +47,21 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await platform.Http.GetAsync("/api/experiments/none/comparison")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await platform.Http.GetAsync("/api/experiments/tests/comparison?format=xls")).StatusCode);
 
+        var (watchExit, watchOut, _) = await RlhfProcess.RunAsync(["watch", runId, "--api", platform.Url]);
+        Assert.Equal(0, watchExit);
+        Assert.Contains($"{runId} completed", watchOut);
+        var (runsExit, runsOut, _) = await RlhfProcess.RunAsync(["runs", "--experiment", "tests", "--json", "--api", platform.Url]);
+        Assert.Equal(0, runsExit);
+        Assert.Equal(runId, JsonDocument.Parse(runsOut).RootElement.EnumerateArray().Single().GetProperty("id").GetString());
+        var (compareExit, compareOut, _) = await RlhfProcess.RunAsync(["compare", "tests", "--format", "csv", "--api", platform.Url]);
+        Assert.Equal(0, compareExit);
+        Assert.Contains($"{runId},bt,bt,completed,", compareOut);
+        var (cancelExit, _, cancelErr) = await RlhfProcess.RunAsync(["cancel", runId, "--api", platform.Url]);
+        Assert.Equal(1, cancelExit);
+        Assert.Contains("had already ended", cancelErr);
+        var metrics = await platform.Http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name=rl/kl");
+        Assert.Equal(2, metrics.GetArrayLength());
+
         var missing = await platform.Http.GetAsync("/api/runs/no-such-run");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
@@ -54,6 +69,19 @@ public sealed class ServeAndSubmitTests : IDisposable
         var badSpec = await platform.Http.PostAsync("/api/runs", new StringContent("""{"name": 5}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, badSpec.StatusCode);
         Assert.Contains("name", (await badSpec.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task CancelledRunIsReportedByWatchWithExitCodeOne()
+    {
+        await using var platform = await ServedPlatform.StartAsync(Path.Combine(folder, "out"));
+        string runId = await SubmitAsync(platform.Url, rlSteps: 500);
+        var (cancelExit, cancelOut, cancelErr) = await RlhfProcess.RunAsync(["cancel", runId, "--api", platform.Url]);
+        Assert.True(cancelExit == 0, cancelErr);
+        Assert.Contains($"{runId} cancelled", cancelOut);
+        var (watchExit, _, watchErr) = await RlhfProcess.RunAsync(["watch", runId, "--api", platform.Url]);
+        Assert.Equal(1, watchExit);
+        Assert.Contains($"error: run {runId} cancelled", watchErr);
     }
 
     [Fact]

@@ -29,6 +29,27 @@ public sealed class ApiClient(string baseUrl) : IDisposable
         return await ReadAsync(response, ct);
     }
 
+    public async Task<JsonElement> ListRunsAsync(string? experiment, CancellationToken ct)
+    {
+        string query = experiment == null ? "" : $"?experiment={Uri.EscapeDataString(experiment)}";
+        using var response = await http.GetAsync($"api/runs{query}", ct);
+        return await ReadAsync(response, ct);
+    }
+
+    public async Task<JsonElement> CancelRunAsync(string runId, CancellationToken ct)
+    {
+        using var response = await http.PostAsync($"api/runs/{Uri.EscapeDataString(runId)}/cancel", null, ct);
+        return await ReadAsync(response, ct);
+    }
+
+    public async Task<string> GetComparisonAsync(string experiment, string format, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"api/experiments/{Uri.EscapeDataString(experiment)}/comparison?format={format}", ct);
+        if (response.IsSuccessStatusCode) return await response.Content.ReadAsStringAsync(ct);
+        await ReadAsync(response, ct);
+        return "";
+    }
+
     static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
