@@ -62,6 +62,11 @@ public sealed class ServeAndSubmitTests : IDisposable
         var metrics = await platform.Http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name=rl/kl");
         Assert.Equal(2, metrics.GetArrayLength());
 
+        var openApi = await platform.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var apiPaths = openApi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Contains("/api/runs", apiPaths);
+        Assert.Contains("/api/experiments/{name}/comparison", apiPaths);
+
         var missing = await platform.Http.GetAsync("/api/runs/no-such-run");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
