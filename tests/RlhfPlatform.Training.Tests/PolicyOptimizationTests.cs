@@ -34,15 +34,21 @@ public class PolicyOptimizationTests(SftPolicyFixture fixture, ITestOutputHelper
     }
 
     [Theory]
-    [InlineData(CriticKind.SharedBackbone)]
-    [InlineData(CriticKind.Separate)]
-    public void PpoRaisesTheGoldRewardOfTheSftPolicy(CriticKind critic)
+    [InlineData(CriticKind.SharedBackbone, RewardNormalization.None, false)]
+    [InlineData(CriticKind.Separate, RewardNormalization.FirstBatch, true)]
+    public void PpoRaisesTheGoldRewardOfTheSftPolicy(CriticKind critic, RewardNormalization normalization, bool adaptiveKl)
     {
         using var policy = fixture.Copy();
         using var reference = fixture.Copy();
-        using var trainer = new PpoTrainer(policy, reference,
-            new PpoOptions { LearningRate = 1e-3, Epochs = 2, MiniBatches = 2, Critic = critic, Seed = 1 });
-        AssertGoldRises($"PPO ({critic})", policy, reference, trainer, steps: 25);
+        // Adaptive: target 1 nat; a horizon of 640 samples lets β move within 25 steps of 64 samples.
+        using var trainer = new PpoTrainer(policy, reference, new PpoOptions
+        {
+            LearningRate = 1e-3, Epochs = 2, MiniBatches = 2, Critic = critic, RewardNormalization = normalization,
+            KlTarget = adaptiveKl ? 1.0 : null, KlHorizon = 640, Seed = 1,
+        });
+        AssertGoldRises($"PPO ({critic}, {normalization}, {(adaptiveKl ? "adaptive" : "fixed")} KL)", policy, reference, trainer, steps: 25);
+        if (adaptiveKl) Assert.True(trainer.Kl.Value > 0.05, $"KL above target raised β (now {trainer.Kl.Value:F4})");
+        else Assert.Equal(0.05, trainer.Kl.Value);
     }
 
     [Fact]
