@@ -28,8 +28,13 @@ public static class SpecMapping
     public static RewardModelOptions RewardModel(RunSpec spec) =>
         new(spec.RewardModel.Epochs, spec.RewardModel.BatchSize, spec.RewardModel.LearningRate);
 
-    public static RlooOptions Rloo(RunSpec spec) =>
-        new(spec.Rl.KlCoef, spec.Rl.LearningRate, spec.Rl.ClipRange, spec.Rl.Temperature);
+    public static RlooOptions Rloo(RunSpec spec) => new()
+    {
+        KlCoef = spec.Rl.KlCoef,
+        LearningRate = spec.Rl.LearningRate,
+        ClipRange = spec.Rl.ClipRange,
+        Temperature = spec.Rl.Temperature,
+    };
 
     static ModelConfig Config(ModelSpec model, string rewardHead) => ModelConfig.Small(
         Tokenizer.VocabSize, model.Dim, model.Layers, model.Heads, model.MaxSeqLen,

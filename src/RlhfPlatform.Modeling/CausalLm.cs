@@ -21,7 +21,13 @@ public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel
 
     public ModelConfig Config => model.Config;
 
+    /// <summary>The decoder, so a value head can share the policy's hidden states (PPO).</summary>
+    public DecoderBackbone Backbone => model;
+
     public override Tensor forward(Tensor inputIds) => Logits(inputIds, ones_like(inputIds), null);
+
+    /// <summary>Logits [B, T, V] from hidden states [B, T, H] computed with <see cref="Backbone"/>.</summary>
+    public Tensor LogitsFromHidden(Tensor hidden) => LmHead.Apply(hidden, lm_head, model.EmbeddingWeight);
 
     /// <summary>Next-token logits [B, T, V]; see <see cref="DecoderBackbone.Forward"/> for the arguments.</summary>
     public Tensor Logits(Tensor inputIds, Tensor attentionMask, Layers.KvCache? cache)

@@ -1,13 +1,36 @@
+using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Rl;
 
+/// <summary>Every RLOO hyperparameter (METHODS.md defaults: β_KL = 0.05, clip 0.2, raw RM score).</summary>
+public sealed record RlooOptions
+{
+    /// <summary>β_KL of the KL penalty folded into the sequence reward.</summary>
+    public double KlCoef { get; init; } = 0.05;
+    public double LearningRate { get; init; } = 1e-6;
+    /// <summary>ε of the clipped sequence-level ratio.</summary>
+    public double ClipRange { get; init; } = 0.2;
+    /// <summary>Sampling temperature; log-probs are taken at the same temperature.</summary>
+    public double Temperature { get; init; } = 1.0;
+    /// <summary>Optimisation passes over each batch of rollouts.</summary>
+    public int Epochs { get; init; } = 1;
+    /// <summary>Minibatches per pass (one optimizer step each); samples are reshuffled every pass.</summary>
+    public int MiniBatches { get; init; } = 1;
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Reward clipping and length penalty applied to the raw score before the KL term.</summary>
+    public RewardShaping Shaping { get; init; } = new();
+    public long Seed { get; init; }
+}
+
 /// <summary>
 /// REINFORCE Leave-One-Out (METHODS.md). With k samples per prompt:
-///   R_i = r_RM(x, y_i) - β_KL · (log π_old(y_i) - log π_ref(y_i))      (KL folded into the sequence reward)
-///   A_i = R_i - mean_{j≠i} R_j                                          (leave-one-out baseline)
-///   ρ_i = exp(log π_θ(y_i) - log π_old(y_i))                            (sequence-level ratio)
+///   R_i = r(x, y_i) - β_KL · (log π_old(y_i) - log π_ref(y_i))      (KL folded into the sequence reward)
+///   A_i = R_i - mean_{j≠i} R_j                                      (leave-one-out baseline)
+///   ρ_i = exp(log π_θ(y_i) - log π_old(y_i))                        (sequence-level ratio)
 ///   L   = mean_i -min(ρ_i A_i, clip(ρ_i, 1-ε, 1+ε) A_i)
+/// r is the shaped proxy score (<see cref="RewardShaping"/>).
 /// </summary>
 public static class Rloo
 {
@@ -27,15 +50,83 @@ public static class Rloo
         return (grouped - othersMean).view(-1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Clipped surrogate loss and the fraction of samples whose ratio was clipped.</summary>
+    /// <summary>Clipped surrogate loss (mean over samples) and the fraction of samples whose ratio was clipped.</summary>
     public static (Tensor Loss, Tensor ClipFraction) PolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, double clipRange)
     {
         using var scope = NewDisposeScope();
-        var ratio = (logProbs - oldLogProbs).exp();
-        var unclipped = ratio * advantages;
-        var clipped = ratio.clamp(1 - clipRange, 1 + clipRange) * advantages;
-        var loss = -minimum(unclipped, clipped).mean();
-        var clipFraction = (ratio - 1).abs().gt(clipRange).to_type(ScalarType.Float32).mean();
-        return (loss.MoveToOuterDisposeScope(), clipFraction.MoveToOuterDisposeScope());
+        var (loss, clipped) = ClippedSurrogate.Terms(logProbs, oldLogProbs, advantages, clipRange);
+        return (loss.mean().MoveToOuterDisposeScope(), clipped.mean().MoveToOuterDisposeScope());
     }
+}
+
+/// <summary>Learns from scored rollouts: the RLOO update of <see cref="Rloo"/> with AdamW, several epochs and minibatches per batch.</summary>
+public sealed class RlooTrainer : IPolicyUpdate, IDisposable
+{
+    readonly CausalLm policy;
+    readonly RlooOptions options;
+    readonly optim.Optimizer optimizer;
+
+    public RlooTrainer(CausalLm policy, RlooOptions options)
+    {
+        if (options.Epochs < 1 || options.MiniBatches < 1) throw new ArgumentException("RLOO needs at least one epoch and one minibatch");
+        this.policy = policy;
+        this.options = options;
+        optimizer = optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: 0.0);
+    }
+
+    public int StepsDone { get; private set; }
+
+    public TrainingStepMetrics Update(Rollouts rollouts, float[] rewards)
+    {
+        rollouts.Validate(minSamplesPerPrompt: 2);
+        if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
+        using var scope = NewDisposeScope();
+        var shaped = tensor(options.Shaping.Apply(rewards, rollouts.Responses));
+        var oldLogProbs = tensor(rollouts.LogProbs);
+        var refLogProbs = tensor(rollouts.RefLogProbs);
+        var sequenceRewards = Rloo.SequenceRewards(shaped, oldLogProbs, refLogProbs, options.KlCoef);
+        var advantages = Rloo.Advantages(sequenceRewards, rollouts.SamplesPerPrompt);
+
+        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        var totals = new MeanAccumulator();
+        var rng = new Random(SeedMix.Derive(options.Seed, StepsDone));
+        policy.train();
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            foreach (var rows in MiniBatchRows.Split(rollouts.Count, options.MiniBatches, rng))
+            {
+                using var stepScope = NewDisposeScope();
+                var index = tensor(rows);
+                var ids = batch.InputIds.index_select(0, index);
+                var responseMask = batch.ResponseMask.index_select(0, index);
+                var logits = policy.Logits(ids, batch.AttentionMask.index_select(0, index), null);
+                var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature);
+                var logProbs = tokenLogProbs.sum(1);
+                var old = oldLogProbs.index_select(0, index);
+                var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
+                optimizer.zero_grad();
+                loss.backward();
+                double gradNorm = nn.utils.clip_grad_norm_(policy.parameters(), options.MaxGradNorm);
+                optimizer.step();
+                totals.Add("rl/loss", loss.item<float>());
+                totals.Add("rl/clip_fraction", clipFraction.item<float>());
+                totals.Add("rl/grad_norm", gradNorm);
+                totals.Add("rl/entropy", TokenOutputs.MaskedMean(entropy.detach(), responseMask).item<float>());
+                // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
+                totals.Add("rl/approx_kl_old", (old - logProbs.detach()).mean().item<float>());
+            }
+        }
+        StepsDone++;
+        var values = totals.Means();
+        values["rl/proxy_reward"] = rewards.Average();
+        values["rl/shaped_reward"] = shaped.mean().item<float>();
+        values["rl/kl"] = rollouts.SequenceKl().Average();
+        values["rl/kl_coef"] = options.KlCoef;
+        values["rl/sequence_reward"] = sequenceRewards.mean().item<float>();
+        values["rl/advantage_std"] = advantages.std().item<float>();
+        values["rl/response_tokens"] = rollouts.Responses.Average(r => r.Length);
+        return new TrainingStepMetrics(StepsDone, values);
+    }
+
+    public void Dispose() => optimizer.Dispose();
 }

@@ -9,13 +9,17 @@ public sealed record Rollouts(int[][] Prompts, int[][] Responses, float[] LogPro
 {
     public int Count => Responses.Length;
 
-    public Rollouts Validate()
+    public Rollouts Validate(int minSamplesPerPrompt = 1)
     {
-        if (SamplesPerPrompt < 2) throw new ArgumentException($"RLOO needs at least 2 samples per prompt (got {SamplesPerPrompt})");
+        if (SamplesPerPrompt < minSamplesPerPrompt)
+            throw new ArgumentException($"need at least {minSamplesPerPrompt} samples per prompt (got {SamplesPerPrompt})");
         if (Count == 0 || Count % SamplesPerPrompt != 0)
             throw new ArgumentException($"{Count} samples is not a whole number of groups of {SamplesPerPrompt}");
         if (Prompts.Length != Count || LogProbs.Length != Count || RefLogProbs.Length != Count)
             throw new ArgumentException("prompts, responses, log-probs and reference log-probs must have one entry per sample");
         return this;
     }
+
+    /// <summary>Σ_t (log π_old - log π_ref) per sample: the sample-based (k1) estimate of KL(π_old ‖ π_ref), one term per sequence.</summary>
+    public float[] SequenceKl() => LogProbs.Zip(RefLogProbs, (a, b) => a - b).ToArray();
 }

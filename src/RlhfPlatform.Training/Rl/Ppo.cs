@@ -1,0 +1,282 @@
+using TorchSharp;
+using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Generation;
+using static TorchSharp.torch;
+
+namespace RlhfPlatform.Training.Rl;
+
+public enum CriticKind
+{
+    /// <summary>A value head on the policy's own decoder (one forward gives logits and values).</summary>
+    SharedBackbone,
+    /// <summary>A separate decoder + value head, initialised from the policy's decoder weights.</summary>
+    Separate,
+}
+
+/// <summary>Every PPO hyperparameter. Defaults: γ = 1, λ = 0.95, clip 0.2 (policy and value), TRL's vf_coef 0.1, KL target/horizon of Ziegler et al. when adaptive.</summary>
+public sealed record PpoOptions
+{
+    public double LearningRate { get; init; } = 1e-6;
+    public double Temperature { get; init; } = 1.0;
+    /// <summary>Initial (or fixed) β of the per-token KL penalty.</summary>
+    public double KlCoef { get; init; } = 0.05;
+    /// <summary>Target of the adaptive KL controller (sequence KL, nats); null keeps β fixed.</summary>
+    public double? KlTarget { get; init; }
+    public double KlHorizon { get; init; } = 10000;
+    public double Gamma { get; init; } = 1.0;
+    public double Lambda { get; init; } = 0.95;
+    public double ClipRange { get; init; } = 0.2;
+    public double ValueClipRange { get; init; } = 0.2;
+    public double ValueCoef { get; init; } = 0.1;
+    /// <summary>c_H of the entropy bonus -c_H · H; 0 turns it off.</summary>
+    public double EntropyCoef { get; init; }
+    public bool WhitenAdvantages { get; init; } = true;
+    public RewardNormalization RewardNormalization { get; init; } = RewardNormalization.None;
+    public CriticKind Critic { get; init; } = CriticKind.SharedBackbone;
+    public int Epochs { get; init; } = 4;
+    public int MiniBatches { get; init; } = 1;
+    public double MaxGradNorm { get; init; } = 1.0;
+    public RewardShaping Shaping { get; init; } = new();
+    public long Seed { get; init; }
+}
+
+/// <summary>
+/// PPO for language models (Ziegler et al. 2019; Ouyang et al. 2022), token-level:
+///   r_t = -β (log π_old(y_t) - log π_ref(y_t)) + [t = T] · s         (s: normalised, shaped proxy score)
+///   δ_t = r_t + γ V(t+1) - V(t),   A_t = δ_t + γλ A_{t+1},   V(T+1) = 0   (GAE)
+///   R_t = A_t + V(t)                                                 (value target)
+///   L_π = mean_t -min(ρ_t A_t, clip(ρ_t, 1-ε, 1+ε) A_t),  ρ_t = exp(log π_θ(y_t) - log π_old(y_t))
+///   L_V = ½ mean_t max((V_θ - R)², (V_old + clip(V_θ - V_old, -ε_V, ε_V) - R)²)
+///   L   = L_π + c_V L_V - c_H mean_t H_t
+/// </summary>
+public static class Ppo
+{
+    /// <summary>Per-token rewards of one response: the KL penalty at every token, the score added at the last.</summary>
+    public static float[] TokenRewards(float score, IReadOnlyList<float> logProbs, IReadOnlyList<float> refLogProbs, double klCoef)
+    {
+        var rewards = new float[logProbs.Count];
+        for (int t = 0; t < rewards.Length; t++) rewards[t] = (float)(-klCoef * (logProbs[t] - refLogProbs[t]));
+        if (rewards.Length > 0) rewards[^1] += score;
+        return rewards;
+    }
+
+    /// <summary>Generalised advantage estimation over one response (the episode ends after its last token).</summary>
+    public static (float[] Advantages, float[] Returns) Gae(IReadOnlyList<float> rewards, IReadOnlyList<float> values, double gamma, double lambda)
+    {
+        if (rewards.Count != values.Count) throw new ArgumentException($"{rewards.Count} rewards but {values.Count} values");
+        int n = rewards.Count;
+        var advantages = new float[n];
+        var returns = new float[n];
+        double next = 0, nextValue = 0;
+        for (int t = n - 1; t >= 0; t--)
+        {
+            double delta = rewards[t] + gamma * nextValue - values[t];
+            next = delta + gamma * lambda * next;
+            advantages[t] = (float)next;
+            returns[t] = (float)(next + values[t]);
+            nextValue = values[t];
+        }
+        return (advantages, returns);
+    }
+
+    /// <summary>Token-level clipped surrogate (mean over response tokens) and the fraction of clipped tokens.</summary>
+    public static (Tensor Loss, Tensor ClipFraction) PolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double clipRange)
+    {
+        using var scope = NewDisposeScope();
+        var (loss, clipped) = ClippedSurrogate.Terms(logProbs, oldLogProbs, advantages, clipRange);
+        return (TokenOutputs.MaskedMean(loss, mask).MoveToOuterDisposeScope(), TokenOutputs.MaskedMean(clipped, mask).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Clipped value loss (mean over response tokens) and the fraction of tokens where the clipped term was larger.</summary>
+    public static (Tensor Loss, Tensor ClipFraction) ValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clipRange)
+    {
+        using var scope = NewDisposeScope();
+        var clippedValues = oldValues + (values - oldValues).clamp(-clipRange, clipRange);
+        var unclippedLoss = (values - returns).square();
+        var clippedLoss = (clippedValues - returns).square();
+        var loss = 0.5 * TokenOutputs.MaskedMean(maximum(unclippedLoss, clippedLoss), mask);
+        var fraction = TokenOutputs.MaskedMean(clippedLoss.gt(unclippedLoss).to_type(ScalarType.Float32), mask);
+        return (loss.MoveToOuterDisposeScope(), fraction.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>(A - mean) / std over the response tokens.</summary>
+    public static Tensor Whiten(Tensor advantages, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var mean = TokenOutputs.MaskedMean(advantages, mask);
+        var variance = TokenOutputs.MaskedMean((advantages - mean).square(), mask);
+        return ((advantages - mean) * (variance + 1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Learns from scored rollouts with PPO: a critic, GAE, clipped policy and value losses, a KL controller.</summary>
+public sealed class PpoTrainer : IPolicyUpdate, IDisposable
+{
+    readonly CausalLm policy;
+    readonly ILanguageModel reference;
+    readonly PpoOptions options;
+    readonly ValueHead? sharedHead;
+    readonly ValueModel? critic;
+    readonly TorchSharp.Modules.Parameter[] parameters;
+    readonly optim.Optimizer optimizer;
+    readonly RewardNormalizer normalizer;
+
+    public PpoTrainer(CausalLm policy, ILanguageModel reference, PpoOptions options)
+    {
+        if (options.Epochs < 1 || options.MiniBatches < 1) throw new ArgumentException("PPO needs at least one epoch and one minibatch");
+        this.policy = policy;
+        this.reference = reference;
+        this.options = options;
+        Kl = new KlController(options.KlCoef, options.KlTarget, options.KlHorizon);
+        normalizer = new RewardNormalizer(options.RewardNormalization);
+        var device = policy.parameters().First().device;
+        IEnumerable<TorchSharp.Modules.Parameter> criticParameters;
+        if (options.Critic == CriticKind.SharedBackbone)
+        {
+            sharedHead = new ValueHead(policy.Config.HiddenSize);
+            sharedHead.to(device);
+            criticParameters = sharedHead.parameters();
+        }
+        else
+        {
+            critic = new ValueModel(policy.Config);
+            critic.Backbone.load_state_dict(policy.Backbone.state_dict());
+            critic.to(device);
+            criticParameters = critic.parameters();
+        }
+        parameters = policy.parameters().Concat(criticParameters).ToArray();
+        optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: 0.0);
+    }
+
+    public KlController Kl { get; }
+
+    public int StepsDone { get; private set; }
+
+    public TrainingStepMetrics Update(Rollouts rollouts, float[] rewards)
+    {
+        rollouts.Validate();
+        if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
+        using var scope = NewDisposeScope();
+        var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts.Responses));
+        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        var mask = batch.ResponseMask;
+
+        // Experience: π_old, π_ref and V_old on the sampled tokens, before any update.
+        Tensor oldLogProbs, refLogProbs, oldValues;
+        using (no_grad())
+        {
+            policy.eval();
+            (var oldLogits, oldValues) = Forward(batch.InputIds, batch.AttentionMask, mask);
+            oldLogProbs = TokenOutputs.FromLogits(oldLogits, batch.InputIds, mask, options.Temperature).LogProbs;
+            var refLogits = reference.Logits(batch.InputIds, batch.AttentionMask, null);
+            refLogProbs = TokenOutputs.FromLogits(refLogits, batch.InputIds, mask, options.Temperature).LogProbs;
+        }
+        double beta = Kl.Value;
+        var (advantages, returns, tokenRewards) = Targets(scores, oldLogProbs, refLogProbs, oldValues, mask, beta, options.Gamma, options.Lambda);
+        var rawAdvantageMean = TokenOutputs.MaskedMean(advantages, mask).item<float>();
+        if (options.WhitenAdvantages) advantages = Ppo.Whiten(advantages, mask);
+
+        var totals = new MeanAccumulator();
+        var rng = new Random(SeedMix.Derive(options.Seed, StepsDone));
+        policy.train();
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            foreach (var rows in MiniBatchRows.Split(rollouts.Count, options.MiniBatches, rng))
+            {
+                using var stepScope = NewDisposeScope();
+                var index = tensor(rows);
+                var ids = batch.InputIds.index_select(0, index);
+                var rowMask = mask.index_select(0, index);
+                var (logits, values) = Forward(ids, batch.AttentionMask.index_select(0, index), rowMask);
+                var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature);
+                var old = oldLogProbs.index_select(0, index);
+                var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, advantages.index_select(0, index), rowMask, options.ClipRange);
+                var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, oldValues.index_select(0, index), returns.index_select(0, index),
+                    rowMask, options.ValueClipRange);
+                var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
+                var loss = policyLoss + options.ValueCoef * valueLoss - options.EntropyCoef * meanEntropy;
+                optimizer.zero_grad();
+                loss.backward();
+                double gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
+                optimizer.step();
+                totals.Add("rl/loss", loss.item<float>());
+                totals.Add("rl/policy_loss", policyLoss.item<float>());
+                totals.Add("rl/value_loss", valueLoss.item<float>());
+                totals.Add("rl/entropy", meanEntropy.item<float>());
+                totals.Add("rl/clip_fraction", clipFraction.item<float>());
+                totals.Add("rl/value_clip_fraction", valueClipFraction.item<float>());
+                totals.Add("rl/grad_norm", gradNorm);
+                // k1 estimate of KL(π_old ‖ π_θ) per token on the old samples: how far this update has moved.
+                totals.Add("rl/approx_kl_old", TokenOutputs.MaskedMean(old - logProbs.detach(), rowMask).item<float>());
+            }
+        }
+        // Σ_t (log π_old - log π_ref) per sequence, averaged: the k1 estimate of the sequence KL.
+        double kl = ((oldLogProbs - refLogProbs) * mask).sum(1).mean().item<float>();
+        Kl.Update(kl, rollouts.Count);
+        StepsDone++;
+        var metrics = totals.Means();
+        metrics["rl/proxy_reward"] = rewards.Average();
+        metrics["rl/normalized_score"] = scores.Average();
+        metrics["rl/kl"] = kl;
+        metrics["rl/kl_coef"] = beta;
+        metrics["rl/token_reward_sum"] = tokenRewards.sum(1).mean().item<float>();
+        metrics["rl/advantage_mean"] = rawAdvantageMean;
+        metrics["rl/value_mean"] = TokenOutputs.MaskedMean(oldValues, mask).item<float>();
+        metrics["rl/response_tokens"] = rollouts.Responses.Average(r => r.Length);
+        return new TrainingStepMetrics(StepsDone, metrics);
+    }
+
+    /// <summary>Logits [B, T, V] and values at the response tokens [B, T].</summary>
+    (Tensor Logits, Tensor Values) Forward(Tensor inputIds, Tensor attentionMask, Tensor responseMask)
+    {
+        using var scope = NewDisposeScope();
+        Tensor logits, perPosition;
+        if (sharedHead is not null)
+        {
+            var hidden = policy.Backbone.Forward(inputIds, attentionMask, null);
+            logits = policy.LogitsFromHidden(hidden);
+            perPosition = sharedHead.forward(hidden);
+        }
+        else
+        {
+            logits = policy.Logits(inputIds, attentionMask, null);
+            perPosition = critic!.Values(inputIds, attentionMask);
+        }
+        var values = TokenOutputs.ShiftToTokens(perPosition, responseMask);
+        return (logits.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Token rewards, GAE advantages and returns for every row, computed per response on the CPU.</summary>
+    static (Tensor Advantages, Tensor Returns, Tensor Rewards) Targets(float[] scores, Tensor oldLogProbs, Tensor refLogProbs, Tensor values,
+        Tensor mask, double beta, double gamma, double lambda)
+    {
+        int rows = (int)mask.shape[0], width = (int)mask.shape[1];
+        float[] m = mask.cpu().data<float>().ToArray(), lp = oldLogProbs.cpu().data<float>().ToArray();
+        float[] rlp = refLogProbs.cpu().data<float>().ToArray(), v = values.cpu().data<float>().ToArray();
+        var advantages = new float[rows * width];
+        var returns = new float[rows * width];
+        var rewards = new float[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            var positions = Enumerable.Range(r * width, width).Where(i => m[i] > 0).ToArray();
+            var tokenRewards = Ppo.TokenRewards(scores[r], positions.Select(i => lp[i]).ToArray(), positions.Select(i => rlp[i]).ToArray(), beta);
+            var (a, ret) = Ppo.Gae(tokenRewards, positions.Select(i => v[i]).ToArray(), gamma, lambda);
+            for (int j = 0; j < positions.Length; j++)
+            {
+                advantages[positions[j]] = a[j];
+                returns[positions[j]] = ret[j];
+                rewards[positions[j]] = tokenRewards[j];
+            }
+        }
+        var device = mask.device;
+        return (tensor(advantages, [rows, width], device: device), tensor(returns, [rows, width], device: device),
+            tensor(rewards, [rows, width], device: device));
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        sharedHead?.Dispose();
+        critic?.Dispose();
+    }
+}
