@@ -24,7 +24,15 @@ public sealed record RolloutBatch(int PolicyVersion, int[][] Prompts, int[][] Re
 [GenerateSerializer, Alias("rlhf.PolicyUpdate")]
 public sealed record PolicyUpdate(int NewVersion, Dictionary<string, double> Metrics);
 
+/// <summary>Sampled evaluation against the reference (plus the greedy gold reward and win rate).</summary>
 [GenerateSerializer, Alias("rlhf.EvaluationReport")]
 public sealed record EvaluationReport(
     int PolicyVersion, double GoldReward, double ReferenceGoldReward, double ProxyReward,
-    double MeanLength, double ReferenceMeanLength, double WinRate, int Prompts);
+    double MeanLength, double ReferenceMeanLength, double WinRate, int Prompts)
+{
+    /// <summary>Predicted win rate at zero length difference (logistic fit); meaningless when the length distributions do not overlap.</summary>
+    [Id(0)] public double LcWinRate { get; init; }
+    [Id(1)] public double KlToReference { get; init; }
+    [Id(2)] public double GreedyGoldReward { get; init; }
+    [Id(3)] public double GreedyWinRate { get; init; }
+}

@@ -83,11 +83,37 @@ public sealed class RunStages(
             new RunResult("win_rate", report.WinRate),
             new RunResult("proxy_reward_after", report.ProxyReward),
             new RunResult("policy_version", report.PolicyVersion),
+            new RunResult("lc_win_rate", report.LcWinRate),
+            new RunResult("kl", report.KlToReference),
+            new RunResult("greedy_gold_reward_after", report.GreedyGoldReward),
+            new RunResult("greedy_win_rate", report.GreedyWinRate),
         ], ct);
+        await ReportOverOptimizationAsync();
         ct.ThrowIfCancellationRequested();
         if (await runs.UpdateRunAsync(runId, RunStatus.Completed, RunStage.Done, null, ct))
             await runs.AppendEventAsync(runId, RunMetrics.Event("completed",
                 $"gold {report.ReferenceGoldReward:F3} → {report.GoldReward:F3}, length {report.ReferenceMeanLength:F1} → {report.MeanLength:F1}, win rate {report.WinRate:P1}"), ct);
+    }
+
+    /// <summary>
+    /// Did the proxy keep rising while gold fell during RL? Judged on the per-step rollout curves
+    /// (smoothed over 5 steps): gold must fall by at least 0.1 past its peak while the proxy still rises.
+    /// </summary>
+    async Task ReportOverOptimizationAsync()
+    {
+        var metrics = await runs.GetMetricsAsync(runId, null, ct);
+        var proxy = metrics.Where(m => m.Name == "rl/proxy_reward").ToDictionary(m => m.Step, m => m.Value);
+        var curve = metrics.Where(m => m.Name == "rl/gold_reward" && proxy.ContainsKey(m.Step))
+            .Select(m => new Training.Evaluation.CurvePoint(m.Step, proxy[m.Step], m.Value)).ToList();
+        if (curve.Count < 2) return;
+        var verdict = Training.Evaluation.OverOptimization.Detect(curve, minGoldDrop: 0.1, minProxyRise: 0.0, window: 5);
+        await runs.SaveResultsAsync(runId, [
+            new RunResult("overoptimized", verdict.OverOptimized ? 1 : 0),
+            new RunResult("gold_peak_step", verdict.PeakX),
+            new RunResult("gold_drop_after_peak", verdict.GoldDrop),
+        ], ct);
+        await runs.AppendEventAsync(runId, RunMetrics.Event("over-optimization",
+            (verdict.OverOptimized ? "over-optimized: " : "not over-optimized: ") + verdict.Explanation), ct);
     }
 
     async Task EnterAsync(RunStage stage)

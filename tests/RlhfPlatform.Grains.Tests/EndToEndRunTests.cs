@@ -37,7 +37,8 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
         Assert.Equal(7, metrics.Count(m => m.Name == "rm/loss")); // 200 pairs / 32 per batch, one epoch
         Assert.Equal([1L, 2L, 3L], metrics.Where(m => m.Name == "rl/proxy_reward").Select(m => m.Step));
         Assert.Equal([1L, 2L, 3L], metrics.Where(m => m.Name == "rl/gold_reward").Select(m => m.Step));
-        Assert.Single(metrics, m => m.Name == "eval/win_rate");
+        Assert.Single(metrics, m => m.Name == "eval/sampled/win_rate");
+        Assert.Single(metrics, m => m.Name == "eval/greedy/win_rate");
         var sftLoss = metrics.Where(m => m.Name == "sft/loss").Select(m => m.Value).ToArray();
         Assert.True(sftLoss[^1] < sftLoss[0], $"SFT loss should fall: {sftLoss[0]:F3} → {sftLoss[^1]:F3}");
 
@@ -54,6 +55,9 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
         var results = (await fixture.RunStore.GetResultsAsync(run.RunId)).ToDictionary(r => r.Key, r => r.Value);
         Assert.InRange(results["win_rate"], 0, 1);
         Assert.Equal(3, results["policy_version"]);
+        Assert.InRange(results["lc_win_rate"], 0, 1);
+        Assert.Contains(results["overoptimized"], new[] { 0.0, 1.0 });
+        Assert.Single(await fixture.RunStore.GetEventsAsync(run.RunId), e => e.Kind == "over-optimization");
         Assert.True(results["length_before"] > 0);
     }
 

@@ -8,7 +8,7 @@ namespace RlhfPlatform.AdminApi.Experiments;
 public sealed record ComparisonRow(
     string RunId, string RewardModel, string Objective, string Status,
     double? ProxyReward, double? GoldBefore, double? GoldAfter, double? LengthBefore, double? LengthAfter,
-    double? WinRate, double? LcWinRate, double? Kl);
+    double? WinRate, double? LcWinRate, double? Kl, bool? OverOptimized);
 
 /// <summary>Per-step RL curve of one run: KL to the reference, proxy and gold reward of the rollouts.</summary>
 public sealed record ComparisonCurve(string RunId, string RewardModel, double[] Steps, double[] Kl, double[] Proxy, double[] Gold);
@@ -28,7 +28,8 @@ public sealed record ExperimentComparison(string Experiment, IReadOnlyList<Compa
             double? Result(string key) => results.TryGetValue(key, out double v) ? v : null;
             rows.Add(new ComparisonRow(run.RunId, spec.RewardModel.Name, spec.RewardModel.Objective, run.Status.ToWire(),
                 Result("proxy_reward_after"), Result("gold_reward_before"), Result("gold_reward_after"),
-                Result("length_before"), Result("length_after"), Result("win_rate"), Result("lc_win_rate"), Result("kl")));
+                Result("length_before"), Result("length_after"), Result("win_rate"), Result("lc_win_rate"), Result("kl"),
+                Result("overoptimized") is { } flag ? flag > 0 : null));
 
             var metrics = await runs.GetMetricsAsync(run.RunId, null, ct);
             double[] Series(string name) => metrics.Where(m => m.Name == name).OrderBy(m => m.Step).Select(m => m.Value).ToArray();

@@ -15,10 +15,11 @@ public static class DemoOutput
     public static void Print(ExperimentComparison comparison, DemoPaths paths, TimeSpan wall)
     {
         var table = new Table().Title($"experiment {Markup.Escape(comparison.Experiment)}")
-            .AddColumns("reward model", "proxy reward", "gold before", "gold after", "length before", "length after", "win rate vs SFT", "LC win rate", "KL");
+            .AddColumns("reward model", "proxy reward", "gold before", "gold after", "length before", "length after", "win rate vs SFT", "LC win rate", "KL", "over-optimized");
         foreach (var row in comparison.Rows)
             table.AddRow(Markup.Escape(row.RewardModel), F(row.ProxyReward, "F3"), F(row.GoldBefore, "F3"), F(row.GoldAfter, "F3"),
-                F(row.LengthBefore, "F1"), F(row.LengthAfter, "F1"), F(row.WinRate, "P1"), F(row.LcWinRate, "P1"), F(row.Kl, "F2"));
+                F(row.LengthBefore, "F1"), F(row.LengthAfter, "F1"), F(row.WinRate, "P1"), F(row.LcWinRate, "P1"), F(row.Kl, "F2"),
+                row.OverOptimized switch { true => "yes", false => "no", null => "–" });
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"wrote: run store {Markup.Escape(paths.RunStore)}");
         AnsiConsole.MarkupLine($"       checkpoints {Markup.Escape(paths.Checkpoints)}");
