@@ -18,6 +18,7 @@ public static class RlhfCli
             WatchCommand.Create(),
             CancelCommand.Create(),
             CompareCommand.Create(),
+            GenerateCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RlhfPlatform.Modeling.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,80 +5,86 @@ using static TorchSharp.torch;
 namespace RlhfPlatform.Modeling.Checkpoints;
 
 /// <summary>
-/// Saves and loads HF-layout model folders: config.json, model.safetensors (HF tensor names),
-/// tokenizer_config.json. Loading checks names and shapes and lists every mismatch.
+/// Saves and loads HF-layout model folders: config.json, model.safetensors or shards with an index
+/// (HF tensor names), tokenizer files. Loading checks names and shapes against the model and lists
+/// every mismatch in one error before reading any tensor data.
 /// </summary>
 public static class ModelCheckpoint
 {
-    public const string ConfigFile = "config.json";
-    public const string WeightsFile = "model.safetensors";
+    public const string ConfigFile = ModelConfigFile.FileName;
+    public const string WeightsFile = WeightFiles.SingleFileName;
 
-    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    public static void Save(nn.Module model, ModelConfig config, ITokenizer tokenizer, string folder)
+    /// <param name="maxShardBytes">split the weights into HF shards of at most this size; null writes one file</param>
+    public static void Save(nn.Module model, ModelConfig config, ITokenizer tokenizer, string folder, long? maxShardBytes = null)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, ConfigFile), JsonSerializer.Serialize(config, JsonOptions));
         var state = model.state_dict();
-        SafeTensors.Write(Path.Combine(folder, WeightsFile), state.Select(kv => (kv.Key, kv.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+        var floating = state.Values.FirstOrDefault(t => t.is_floating_point());
+        if (floating is not null) config = config with { TorchDtype = ModelLoadOptions.DtypeName(floating.dtype) };
+        ModelConfigFile.Write(config, folder);
+        WeightFilesWriter.Write(folder, state.Select(kv => (kv.Key, kv.Value)).ToList(), maxShardBytes);
         TokenizerFiles.Save(tokenizer, folder);
     }
 
-    public static ModelConfig ReadConfig(string folder)
+    public static ModelConfig ReadConfig(string folder) => ModelConfigFile.Read(folder);
+
+    public static CausalLm LoadCausalLm(string folder, ModelLoadOptions? options = null) =>
+        Load(folder, options, config => new CausalLm(config));
+
+    public static RewardModel LoadRewardModel(string folder, ModelLoadOptions? options = null) =>
+        Load(folder, options, config => new RewardModel(config));
+
+    static T Load<T>(string folder, ModelLoadOptions? options, Func<ModelConfig, T> create) where T : nn.Module
     {
-        string path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no {ConfigFile} in model folder {folder}", path);
+        options = (options ?? ModelLoadOptions.Default).Validate();
+        var device = new Device(options.Device);
+        var config = ReadConfig(folder);
+        using var files = WeightFiles.Open(folder);
+        var model = create(config);
         try
         {
-            return (JsonSerializer.Deserialize<ModelConfig>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty")).Validate();
+            model.to(options.Dtype).to(device);
+            LoadWeights(model, files);
+            return model;
         }
-        catch (JsonException e)
+        catch
         {
-            throw new InvalidDataException($"{path}: not a valid model config ({e.Message})");
+            model.Dispose();
+            throw;
         }
     }
 
-    public static CausalLm LoadCausalLm(string folder)
+    /// <summary>Copies the folder's tensors into the model's parameters and buffers of the same names.</summary>
+    public static void LoadWeights(nn.Module model, string folder)
     {
-        var model = new CausalLm(ReadConfig(folder));
-        LoadWeights(model, Path.Combine(folder, WeightsFile));
-        return model;
+        using var files = WeightFiles.Open(folder);
+        LoadWeights(model, files);
     }
 
-    public static RewardModel LoadRewardModel(string folder)
+    static void LoadWeights(nn.Module model, WeightFiles files)
     {
-        var model = new RewardModel(ReadConfig(folder));
-        LoadWeights(model, Path.Combine(folder, WeightsFile));
-        return model;
-    }
-
-    /// <summary>Copies every tensor of the file into the model's parameters and buffers of the same name.</summary>
-    public static void LoadWeights(nn.Module model, string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"weights file not found: {path}", path);
         var state = model.state_dict();
-        var loaded = SafeTensors.Read(path);
-        try
-        {
-            var missing = state.Keys.Where(k => !loaded.ContainsKey(k)).ToList();
-            var unexpected = loaded.Keys.Where(k => !state.ContainsKey(k)).ToList();
-            var wrongShape = state.Keys.Where(loaded.ContainsKey)
-                .Where(k => !state[k].shape.SequenceEqual(loaded[k].shape))
-                .Select(k => $"{k} (file [{string.Join(", ", loaded[k].shape)}], model [{string.Join(", ", state[k].shape)}])")
-                .ToList();
-            var problems = new List<string>();
-            if (missing.Count > 0) problems.Add("missing tensors: " + string.Join(", ", missing));
-            if (unexpected.Count > 0) problems.Add("unexpected tensors: " + string.Join(", ", unexpected));
-            if (wrongShape.Count > 0) problems.Add("wrong shapes: " + string.Join(", ", wrongShape));
-            if (problems.Count > 0) throw new InvalidDataException($"{path} does not fit the model: " + string.Join("; ", problems));
-            using var noGrad = no_grad();
-            foreach (var (name, target) in state)
-                target.copy_(loaded[name].to_type(target.dtype));
-        }
-        finally
-        {
-            foreach (var t in loaded.Values) t.Dispose();
-        }
+        var available = files.Entries;
+        var missing = state.Keys.Where(k => !available.ContainsKey(k)).ToList();
+        var unexpected = available.Keys.Where(k => !state.ContainsKey(k) && !IsIgnorable(k, state)).ToList();
+        var wrongShape = state.Keys.Where(available.ContainsKey)
+            .Where(k => !state[k].shape.SequenceEqual(available[k].Shape))
+            .Select(k => $"{k} (file [{string.Join(", ", available[k].Shape)}], model [{string.Join(", ", state[k].shape)}])")
+            .ToList();
+        var problems = new List<string>();
+        if (missing.Count > 0) problems.Add("missing tensors: " + string.Join(", ", missing));
+        if (unexpected.Count > 0) problems.Add("unexpected tensors: " + string.Join(", ", unexpected));
+        if (wrongShape.Count > 0) problems.Add("wrong shapes: " + string.Join(", ", wrongShape));
+        if (problems.Count > 0) throw new InvalidDataException("the checkpoint does not fit the model: " + string.Join("; ", problems));
+
+        foreach (string name in files.NamesInFileOrder().Where(state.ContainsKey))
+            files.ReadInto(name, state[name]);
     }
+
+    /// <summary>
+    /// Tensors HF checkpoints may carry that the model rightly lacks: lm_head.weight of a model with
+    /// tied embeddings, and the rotary inverse frequencies older Llama checkpoints stored.
+    /// </summary>
+    static bool IsIgnorable(string name, IDictionary<string, Tensor> state) =>
+        name == "lm_head.weight" && !state.ContainsKey(name) || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
@@ -8,15 +7,33 @@ namespace RlhfPlatform.Modeling.Checkpoints;
 
 /// <summary>
 /// The safetensors format: an 8-byte little-endian header length, a JSON header mapping each tensor
-/// name to {dtype, shape, data_offsets}, then the raw little-endian bytes.
+/// name to {dtype, shape, data_offsets}, then the raw little-endian bytes. Reading is in
+/// <see cref="SafeTensorsFile"/>; this class writes and holds the format's constants.
 /// </summary>
 public static class SafeTensors
 {
-    static readonly Dictionary<ScalarType, string> DtypeNames = new()
+    /// <summary>Tensors are copied to and from files in pieces of at most this many bytes (a Span is limited to 2 GiB).</summary>
+    internal const long MaxChunkBytes = 64L << 20;
+
+    internal static readonly IReadOnlyDictionary<ScalarType, string> DtypeNames = new Dictionary<ScalarType, string>
     {
         [ScalarType.Float32] = "F32", [ScalarType.Float16] = "F16", [ScalarType.BFloat16] = "BF16",
         [ScalarType.Float64] = "F64", [ScalarType.Int64] = "I64", [ScalarType.Int32] = "I32",
+        [ScalarType.Int16] = "I16", [ScalarType.Int8] = "I8", [ScalarType.Byte] = "U8", [ScalarType.Bool] = "BOOL",
     };
+
+    internal static readonly IReadOnlyDictionary<string, ScalarType> DtypesByName = DtypeNames.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    internal static long ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
+    };
+
+    /// <summary>Bytes the tensors take in a file (what sharding limits).</summary>
+    public static long DataBytes(Tensor t) => t.NumberOfElements * ElementSize(t.dtype);
 
     public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -29,7 +46,7 @@ public static class SafeTensors
         {
             if (!DtypeNames.TryGetValue(t.dtype, out string? dtype))
                 throw new NotSupportedException($"tensor '{name}': dtype {t.dtype} cannot be written to safetensors here");
-            long size = t.NumberOfElements * t.ElementSize;
+            long size = DataBytes(t);
             header[name] = new JsonObject
             {
                 ["dtype"] = dtype,
@@ -49,32 +66,18 @@ public static class SafeTensors
         foreach (var (_, t) in ordered)
         {
             using var cpu = t.detach().cpu().contiguous();
-            stream.Write(cpu.bytes);
+            ForEachChunk(cpu, MaxChunkBytes, chunk => stream.Write(chunk));
         }
     }
 
-    /// <summary>Entries of the header, validated against the file's size.</summary>
-    public static IReadOnlyDictionary<string, Entry> ReadHeader(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return ReadHeader(stream, path).Entries;
-    }
-
-    /// <summary>Reads every tensor (CPU). Each tensor is read straight from the file into its storage.</summary>
+    /// <summary>Reads every tensor of a file onto the CPU (small files and tests; models load through <see cref="WeightFiles"/>).</summary>
     public static Dictionary<string, Tensor> Read(string path)
     {
-        using var stream = File.OpenRead(path);
-        var (entries, dataStart) = ReadHeader(stream, path);
+        using var file = SafeTensorsFile.Open(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var (name, entry) in entries)
-            {
-                var t = empty(entry.Shape, entry.Dtype);
-                result[name] = t;
-                stream.Position = dataStart + entry.Begin;
-                stream.ReadExactly(t.bytes);
-            }
+            foreach (string name in file.Entries.Keys) result[name] = file.Read(name);
         }
         catch
         {
@@ -84,62 +87,31 @@ public static class SafeTensors
         return result;
     }
 
-    public sealed record Entry(ScalarType Dtype, long[] Shape, long Begin, long End);
-
-    static (Dictionary<string, Entry> Entries, long DataStart) ReadHeader(Stream stream, string path)
+    /// <summary>Entries of the header, validated against the file's size.</summary>
+    public static IReadOnlyDictionary<string, SafeTensorsFile.Entry> ReadHeader(string path)
     {
-        long fileLength = stream.Length;
-        if (fileLength < 8) throw Corrupt(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
-        Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > (ulong)(fileLength - 8) || headerLength > 100_000_000)
-            throw Corrupt(path, $"header length {headerLength} does not fit in a file of {fileLength} bytes (truncated?)");
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw Corrupt(path, "header is not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw Corrupt(path, $"header is not valid JSON ({e.Message})");
-        }
-        long dataStart = 8 + (long)headerLength;
-        long dataLength = fileLength - dataStart;
-        var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        foreach (var (name, node) in header)
-        {
-            if (name == "__metadata__") continue;
-            entries[name] = ParseEntry(path, name, node, dataLength);
-        }
-        return (entries, dataStart);
+        using var file = SafeTensorsFile.Open(path);
+        return file.Entries;
     }
 
-    static Entry ParseEntry(string path, string name, JsonNode? node, long dataLength)
+    /// <summary>Calls <paramref name="action"/> on the storage of a contiguous CPU tensor, piece by piece, in order.</summary>
+    internal delegate void ChunkAction(Span<byte> chunk);
+
+    internal static void ForEachChunk(Tensor contiguousCpu, long maxChunkBytes, ChunkAction action)
     {
-        try
+        long count = contiguousCpu.NumberOfElements;
+        if (count == 0) return;
+        long perChunk = Math.Max(1, maxChunkBytes / ElementSize(contiguousCpu.dtype));
+        if (perChunk >= count)
         {
-            string dtypeName = node!["dtype"]!.GetValue<string>();
-            var dtype = DtypeNames.FirstOrDefault(kv => kv.Value == dtypeName).Key;
-            if (!DtypeNames.ContainsValue(dtypeName)) throw Corrupt(path, $"tensor '{name}' has unsupported dtype {dtypeName}");
-            long[] shape = node["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-            var offsets = node["data_offsets"]!.AsArray();
-            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-            long elementSize = dtype switch { ScalarType.Float64 or ScalarType.Int64 => 8, ScalarType.Float32 or ScalarType.Int32 => 4, _ => 2 };
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * elementSize;
-            if (shape.Any(d => d < 0) || begin < 0 || end - begin != expected)
-                throw Corrupt(path, $"tensor '{name}' declares shape [{string.Join(", ", shape)}] but {end - begin} bytes");
-            if (end > dataLength)
-                throw Corrupt(path, $"tensor '{name}' ends at byte {end} but the file holds {dataLength} data bytes (truncated?)");
-            return new Entry(dtype, shape, begin, end);
+            action(contiguousCpu.bytes);
+            return;
         }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        using var flat = contiguousCpu.view(-1);
+        for (long start = 0; start < count; start += perChunk)
         {
-            throw Corrupt(path, $"tensor '{name}' has a malformed header entry");
+            using var piece = flat.narrow(0, start, Math.Min(perChunk, count - start));
+            action(piece.bytes);
         }
     }
-
-    static InvalidDataException Corrupt(string path, string what) => new($"{path}: not a valid safetensors file: {what}");
 }

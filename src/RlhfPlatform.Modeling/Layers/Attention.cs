@@ -16,10 +16,10 @@ public sealed class Attention : Module<Tensor, Tensor>
         kvHeads = config.NumKvHeads;
         headDim = config.HeadDim;
         this.layerIndex = layerIndex;
-        q_proj = Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionBias);
-        k_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
-        v_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
-        o_proj = Linear(heads * headDim, config.HiddenSize, hasBias: false);
+        q_proj = Linear(config.HiddenSize, heads * headDim, hasBias: config.QkvBias);
+        k_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
+        v_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
+        o_proj = Linear(heads * headDim, config.HiddenSize, hasBias: config.OutputProjectionBias);
         RegisterComponents();
     }
 

@@ -11,9 +11,9 @@ public sealed class SwiGluMlp : Module<Tensor, Tensor>
 
     public SwiGluMlp(ModelConfig config) : base(nameof(SwiGluMlp))
     {
-        gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        down_proj = Linear(config.IntermediateSize, config.HiddenSize, hasBias: false);
+        gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        down_proj = Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
         RegisterComponents();
     }
 

@@ -1,18 +1,25 @@
 namespace RlhfPlatform.Modeling.Tokenization;
 
-/// <summary>Text ↔ token ids, with the special ids the models need.</summary>
+/// <summary>Text ↔ token ids, with the special tokens the models and chat templates need.</summary>
 public interface ITokenizer
 {
-    /// <summary>Name written to tokenizer_config.json so a checkpoint can be reloaded with the same tokenizer.</summary>
+    /// <summary>What kind of tokenizer this is ("byte", "bpe", "sentencepiece", "tiktoken"); the byte and tiktoken kinds are written to tokenizer_config.json.</summary>
     string Kind { get; }
     int VocabSize { get; }
     int BosId { get; }
     int EosId { get; }
     int PadId { get; }
 
-    /// <summary>Ids of the text, without BOS/EOS.</summary>
+    /// <summary>Ids of the text, without an added BOS/EOS. Special tokens written in the text (e.g. "&lt;|im_end|&gt;") become their single ids.</summary>
     int[] Encode(string text);
 
     /// <summary>Text of the ids; special ids are skipped.</summary>
     string Decode(IEnumerable<int> ids);
+
+    /// <summary>Text of the BOS/EOS tokens as chat templates write them (null when the tokenizer has none).</summary>
+    string? BosToken => null;
+    string? EosToken => null;
+
+    /// <summary>The tokenizer's chat template (tokenizer_config.json's chat_template), if it has one.</summary>
+    ChatTemplates.ChatTemplate? ChatTemplate => null;
 }

@@ -1,37 +1,175 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Tokenizers;
+using RlhfPlatform.Modeling.Tokenization.ChatTemplates;
 
 namespace RlhfPlatform.Modeling.Tokenization;
 
-/// <summary>Writes and reads the tokenizer description of a checkpoint folder (tokenizer_config.json).</summary>
+/// <summary>
+/// Finds and reads the tokenizer of a model folder, and writes it into a checkpoint folder.
+/// Load picks, in order: our tokenizer_config.json marker (byte or tiktoken), a byte-level BPE
+/// tokenizer.json, a SentencePiece tokenizer.model. Special tokens come from tokenizer_config.json
+/// (bos_token, eos_token, pad_token), falling back to config.json's ids; the chat template from
+/// tokenizer_config.json's chat_template or chat_template.jinja.
+/// </summary>
 public static class TokenizerFiles
 {
     public const string ConfigFile = "tokenizer_config.json";
+    public const string SentencePieceFile = "tokenizer.model";
+    public const string ChatTemplateFile = "chat_template.jinja";
+    const string KindField = "rlhf_tokenizer";
+    const string TiktokenEncodingField = "rlhf_tiktoken_encoding";
 
     public static void Save(ITokenizer tokenizer, string folder)
     {
+        Directory.CreateDirectory(folder);
+        if (tokenizer is LibraryTokenizer { SourceFiles.Count: > 0 } library)
+        {
+            foreach (string source in library.SourceFiles)
+            {
+                string destination = Path.Combine(folder, Path.GetFileName(source));
+                if (Path.GetFullPath(source) != Path.GetFullPath(destination)) File.Copy(source, destination, overwrite: true);
+            }
+            return;
+        }
         var config = new JsonObject
         {
-            ["rlhf_tokenizer"] = tokenizer.Kind,
+            [KindField] = tokenizer.Kind,
             ["bos_token_id"] = tokenizer.BosId,
             ["eos_token_id"] = tokenizer.EosId,
             ["pad_token_id"] = tokenizer.PadId,
         };
+        if (tokenizer is LibraryTokenizer { TiktokenEncoding: { } encoding }) config[TiktokenEncodingField] = encoding;
+        if (tokenizer.ChatTemplate is { } template) config["chat_template"] = template.Source;
         File.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public static ITokenizer Load(string folder)
     {
-        string path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no {ConfigFile} in {folder}", path);
-        var config = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-            ?? throw new InvalidDataException($"{path}: expected a JSON object");
-        string kind = config["rlhf_tokenizer"]?.GetValue<string>()
-            ?? throw new InvalidDataException($"{path}: no 'rlhf_tokenizer' field; only the byte tokenizer is supported so far");
-        return kind switch
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"model folder not found: {folder}");
+        string configPath = Path.Combine(folder, ConfigFile);
+        var config = File.Exists(configPath) ? ReadJson(configPath) : new JsonObject();
+        string? kind = config[KindField]?.ToString();
+        if (kind == ByteTokenizer.KindName) return new ByteTokenizer();
+        if (kind == TiktokenTokenizers.KindName)
+            return TiktokenTokenizers.Create(config[TiktokenEncodingField]?.ToString() ?? TiktokenTokenizers.Cl100kBase, ReadTemplate(folder, config));
+        if (kind is not null) throw new InvalidDataException($"{configPath}: unknown {KindField} '{kind}' (known: byte, tiktoken)");
+
+        string jsonPath = Path.Combine(folder, ByteLevelBpeJson.FileName), modelPath = Path.Combine(folder, SentencePieceFile);
+        var sources = new[] { jsonPath, modelPath, configPath, Path.Combine(folder, ChatTemplateFile) }.Where(File.Exists).ToList();
+        string? jsonProblem = null;
+        if (File.Exists(jsonPath))
         {
-            ByteTokenizer.KindName => new ByteTokenizer(),
-            _ => throw new InvalidDataException($"{path}: unknown tokenizer kind '{kind}'"),
+            var json = ByteLevelBpeJson.Parse(jsonPath);
+            jsonProblem = ByteLevelBpeJson.Unsupported(json);
+            if (jsonProblem is null)
+            {
+                var bpe = ByteLevelBpeJson.Load(jsonPath, json);
+                var specials = ResolveSpecials(folder, config, token => bpe.AddedTokens.TryGetValue(token, out int id) ? id
+                    : bpe.Tokenizer.Vocabulary.TryGetValue(token, out int vocabId) ? vocabId : null, bpe.SpecialIds);
+                return new LibraryTokenizer("bpe", bpe.Tokenizer, bpe.VocabSize, specials, ReadTemplate(folder, config), sources);
+            }
+        }
+        if (File.Exists(modelPath))
+        {
+            var addedSpecial = AddedTokensDecoder(config);
+            SentencePieceTokenizer sentencePiece;
+            using (var stream = File.OpenRead(modelPath))
+            {
+                try
+                {
+                    sentencePiece = SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false,
+                        specialTokens: addedSpecial.Count > 0 ? addedSpecial : null);
+                }
+                catch (Exception e) when (e is not IOException)
+                {
+                    throw new InvalidDataException($"{modelPath}: not a readable SentencePiece model ({e.Message})");
+                }
+            }
+            var skipped = new HashSet<int>(addedSpecial.Values)
+                { sentencePiece.BeginningOfSentenceId, sentencePiece.EndOfSentenceId, sentencePiece.UnknownId };
+            var specials = ResolveSpecials(folder, config, token => addedSpecial.TryGetValue(token, out int id) ? id
+                : sentencePiece.Vocabulary.TryGetValue(token, out int vocabId) ? vocabId : null, skipped,
+                fallbackBos: sentencePiece.BeginningOfSentenceId, fallbackEos: sentencePiece.EndOfSentenceId);
+            int vocabSize = Math.Max(sentencePiece.Vocabulary.Values.Max(), addedSpecial.Count > 0 ? addedSpecial.Values.Max() : 0) + 1;
+            return new LibraryTokenizer("sentencepiece", sentencePiece, vocabSize, specials, ReadTemplate(folder, config), sources);
+        }
+        if (jsonProblem is not null)
+            throw new InvalidDataException($"{jsonPath}: unsupported tokenizer.json: {jsonProblem}, and there is no {SentencePieceFile} to use instead");
+        throw new FileNotFoundException(
+            $"no tokenizer in {folder}: expected {ByteLevelBpeJson.FileName} (byte-level BPE), {SentencePieceFile} (SentencePiece) " +
+            $"or a {ConfigFile} naming the byte or tiktoken tokenizer", Path.Combine(folder, ByteLevelBpeJson.FileName));
+    }
+
+    static JsonObject ReadJson(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+        }
+    }
+
+    /// <summary>tokenizer_config.json writes a token as "text" or as {"content": "text", ...}.</summary>
+    static string? TokenText(JsonNode? node) => node switch
+    {
+        JsonValue value when value.TryGetValue(out string? text) => text,
+        JsonObject added => added["content"]?.ToString(),
+        _ => null,
+    };
+
+    /// <summary>Special tokens a SentencePiece model's tokenizer_config.json adds (added_tokens_decoder: id → {content, special}).</summary>
+    static Dictionary<string, int> AddedTokensDecoder(JsonObject config)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (config["added_tokens_decoder"] is not JsonObject decoder) return result;
+        foreach (var (idText, token) in decoder)
+            if (int.TryParse(idText, out int id) && token?["special"]?.GetValue<bool>() == true && TokenText(token) is { } text)
+                result[text] = id;
+        return result;
+    }
+
+    static SpecialTokens ResolveSpecials(string folder, JsonObject config, Func<string, int?> idOf, IReadOnlySet<int> skipped,
+        int? fallbackBos = null, int? fallbackEos = null)
+    {
+        var modelConfigPath = Path.Combine(folder, "config.json");
+        var modelConfig = File.Exists(modelConfigPath) ? ReadJson(modelConfigPath) : new JsonObject();
+        int? ConfigId(string key) => modelConfig[key] switch
+        {
+            JsonValue v when v.TryGetValue(out int id) => id,
+            JsonArray { Count: > 0 } list when list[0] is JsonValue first && first.TryGetValue(out int id) => id,
+            _ => null,
         };
+        (string? Text, int? Id) Resolve(string key)
+        {
+            string? text = TokenText(config[key]);
+            int? id = text is null ? null : idOf(text) ?? throw new InvalidDataException($"{ConfigFile}: {key} '{text}' is not in the vocabulary");
+            return (text, id);
+        }
+        var (bosText, bosId) = Resolve("bos_token");
+        var (eosText, eosId) = Resolve("eos_token");
+        var (_, padId) = Resolve("pad_token");
+        int eos = eosId ?? ConfigId("eos_token_id") ?? fallbackEos
+            ?? throw new InvalidDataException($"no EOS token in {folder}: neither {ConfigFile}'s eos_token nor config.json's eos_token_id");
+        int bos = bosId ?? ConfigId("bos_token_id") ?? fallbackBos ?? eos;
+        int pad = padId ?? ConfigId("pad_token_id") ?? eos;
+        return new SpecialTokens(bos, eos, pad, bosText, eosText, skipped);
+    }
+
+    static ChatTemplate? ReadTemplate(string folder, JsonObject config)
+    {
+        string file = Path.Combine(folder, ChatTemplateFile);
+        if (File.Exists(file)) return ChatTemplate.Parse(File.ReadAllText(file));
+        string? source = config["chat_template"] switch
+        {
+            JsonValue v when v.TryGetValue(out string? text) => text,
+            // Newer configs list named templates; "default" is the one apply_chat_template uses.
+            JsonArray named => named.OfType<JsonObject>().FirstOrDefault(t => t["name"]?.ToString() == "default")?["template"]?.ToString(),
+            _ => null,
+        };
+        return source is null ? null : ChatTemplate.Parse(source);
     }
 }

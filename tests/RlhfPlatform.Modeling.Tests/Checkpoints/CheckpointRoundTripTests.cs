@@ -1,7 +1,7 @@
 using RlhfPlatform.Modeling.Checkpoints;
 using static TorchSharp.torch;
 
-namespace RlhfPlatform.Modeling.Tests;
+namespace RlhfPlatform.Modeling.Tests.Checkpoints;
 
 public sealed class CheckpointRoundTripTests : IDisposable
 {
