@@ -73,6 +73,7 @@ public sealed record RewardModelSpec
 [GenerateSerializer, Alias("rlhf.RlSpec")]
 public sealed record RlSpec
 {
+    /// <summary>"rloo" or "ppo".</summary>
     [Id(0)] public string Algorithm { get; init; } = "rloo";
     [Id(1)] public int Steps { get; init; } = 30;
     [Id(2)] public int PromptsPerStep { get; init; } = 16;
@@ -82,6 +83,25 @@ public sealed record RlSpec
     [Id(6)] public double ClipRange { get; init; } = 0.2;
     [Id(7)] public int MaxNewTokens { get; init; } = 32;
     [Id(8)] public double Temperature { get; init; } = 1.0;
+    /// <summary>Optimization epochs over each batch of rollouts.</summary>
+    [Id(9)] public int Epochs { get; init; } = 1;
+    [Id(10)] public int MiniBatches { get; init; } = 1;
+    [Id(11)] public PpoSpec Ppo { get; init; } = new();
+}
+
+/// <summary>PPO-only settings (METHODS.md: GAE with γ = 1, λ = 0.95; fixed or adaptive KL).</summary>
+[GenerateSerializer, Alias("rlhf.PpoSpec")]
+public sealed record PpoSpec
+{
+    /// <summary>"shared" (value head on the policy's backbone) or "separate" (a critic copied from it).</summary>
+    [Id(0)] public string Critic { get; init; } = "shared";
+    [Id(1)] public double GaeLambda { get; init; } = 0.95;
+    [Id(2)] public double ValueCoef { get; init; } = 0.1;
+    [Id(3)] public double ValueClipRange { get; init; } = 0.2;
+    /// <summary>Target KL of the adaptive controller; null keeps the KL coefficient fixed.</summary>
+    [Id(4)] public double? KlTarget { get; init; }
+    /// <summary>"none", "running" or "first-batch".</summary>
+    [Id(5)] public string RewardNormalization { get; init; } = "none";
 }
 
 [GenerateSerializer, Alias("rlhf.EvaluationSpec")]

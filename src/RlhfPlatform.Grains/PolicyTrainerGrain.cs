@@ -11,7 +11,9 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>
 /// Owns the policy being trained: SFT of the starting policy (published as version 0, also the
-/// reference), then one RLOO update per call, each published as the next version.
+/// reference), then one RL update (RLOO or PPO) per call, each published as the next version.
+/// Optimizer state and PPO's value head live in memory: a resumed run starts them afresh from the
+/// last committed policy version.
 /// </summary>
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
@@ -20,7 +22,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     readonly BackgroundJob sft = new();
     CausalLm? policy;
     int version = -1;
-    RlooTrainer? rloo;
+    IPolicyUpdate? rl;
+    LoadedPolicy? reference;
     RunSpec? rlSpec;
 
     string RunId => this.GetPrimaryKeyString();
@@ -47,18 +50,27 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
             ReplacePolicy(loaded, fromVersion);
         }
-        rloo?.Dispose();
-        rloo = new RlooTrainer(policy!, SpecMapping.Rloo(spec));
+        DisposeRl();
+        if (spec.Rl.Algorithm == "ppo")
+        {
+            reference ??= new LoadedPolicy(files, compute, RunId);
+            var referenceModel = await reference.GetAsync(0);
+            rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec)));
+        }
+        else
+        {
+            rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec));
+        }
         rlSpec = spec;
     }
 
     public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics)
     {
-        if (rloo == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
+        if (rl == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
         if (batch.PolicyVersion != version)
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt);
-        var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rloo.Update(rollouts, rewards));
+        var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rl.Update(rollouts, rewards));
         int next = version + 1;
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
@@ -90,10 +102,15 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     }
 
 
+    void DisposeRl()
+    {
+        (rl as IDisposable)?.Dispose();
+        rl = null;
+    }
+
     void ReplacePolicy(CausalLm model, int modelVersion)
     {
-        rloo?.Dispose();
-        rloo = null;
+        DisposeRl();
         policy?.Dispose();
         policy = model;
         version = modelVersion;
@@ -101,7 +118,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
-        rloo?.Dispose();
+        DisposeRl();
+        reference?.Dispose();
         policy?.Dispose();
         return Task.CompletedTask;
     }

@@ -34,6 +34,31 @@ public static class SpecMapping
         LearningRate = spec.Rl.LearningRate,
         ClipRange = spec.Rl.ClipRange,
         Temperature = spec.Rl.Temperature,
+        Epochs = spec.Rl.Epochs,
+        MiniBatches = spec.Rl.MiniBatches,
+        Seed = spec.Seed,
+    };
+
+    public static PpoOptions Ppo(RunSpec spec) => new()
+    {
+        KlCoef = spec.Rl.KlCoef,
+        KlTarget = spec.Rl.Ppo.KlTarget,
+        LearningRate = spec.Rl.LearningRate,
+        ClipRange = spec.Rl.ClipRange,
+        ValueClipRange = spec.Rl.Ppo.ValueClipRange,
+        ValueCoef = spec.Rl.Ppo.ValueCoef,
+        Lambda = spec.Rl.Ppo.GaeLambda,
+        Temperature = spec.Rl.Temperature,
+        Epochs = spec.Rl.Epochs,
+        MiniBatches = spec.Rl.MiniBatches,
+        Critic = spec.Rl.Ppo.Critic == "separate" ? CriticKind.Separate : CriticKind.SharedBackbone,
+        RewardNormalization = spec.Rl.Ppo.RewardNormalization switch
+        {
+            "running" => RewardNormalization.Running,
+            "first-batch" => RewardNormalization.FirstBatch,
+            _ => RewardNormalization.None,
+        },
+        Seed = spec.Seed,
     };
 
     static ModelConfig Config(ModelSpec model, string rewardHead) => ModelConfig.Small(

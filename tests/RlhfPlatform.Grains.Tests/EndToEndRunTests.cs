@@ -62,6 +62,19 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task PpoRunCompletesWithValueLossesRecordedPerStep()
+    {
+        var tiny = TinyRunSpec.Create("ppo", rlSteps: 2);
+        var spec = tiny with { Rl = tiny.Rl with { Algorithm = "ppo", Epochs = 2, Ppo = new PpoSpec { Critic = "separate", KlTarget = 1.0 } } };
+        var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var final = await WaitForEndAsync(run.RunId);
+        Assert.True(final.Status == RunStatus.Completed, (await fixture.RunStore.GetRunAsync(run.RunId))?.Error);
+        var metrics = await fixture.RunStore.GetMetricsAsync(run.RunId);
+        Assert.Equal([1L, 2L], metrics.Where(m => m.Name == "rl/value_loss").Select(m => m.Step));
+        Assert.Equal([1L, 2L], metrics.Where(m => m.Name == "rl/gold_reward").Select(m => m.Step));
+    }
+
+    [Fact]
     public async Task SameSpecAndSeedGiveTheSameMetricsEvenWhenRunsInterleave()
     {
         var spec = TinyRunSpec.Create("twin", rlSteps: 2);
