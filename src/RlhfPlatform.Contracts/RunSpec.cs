@@ -109,4 +109,8 @@ public sealed record EvaluationSpec
 {
     [Id(0)] public int Prompts { get; init; } = 128;
     [Id(1)] public int MaxNewTokens { get; init; } = 32;
+    /// <summary>Largest N of the Best-of-N curve drawn from the reference policy (0: no curve).</summary>
+    [Id(2)] public int BestOfN { get; init; } = 16;
+    /// <summary>Prompts of the Best-of-N curve (the first ones of the evaluation prompts).</summary>
+    [Id(3)] public int BestOfNPrompts { get; init; } = 64;
 }

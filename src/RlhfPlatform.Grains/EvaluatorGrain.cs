@@ -35,6 +35,8 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         var metrics = new Dictionary<string, double>(sampled.ToMetrics());
         foreach (var (name, value) in greedy.ToMetrics()) metrics[name] = value;
         await runs.RecordMetricsAsync(runId, RunMetrics.Points(policyVersion, metrics));
+        if (spec.Evaluation.BestOfN > 0)
+            await RecordBestOfNCurveAsync(runId, spec, referenceModel, prompts, proxy, gold, options);
         return new EvaluationReport(policyVersion, sampled.GoldReward, sampled.ReferenceGoldReward, sampled.ProxyReward,
             sampled.Length.Mean, sampled.ReferenceLength.Mean, sampled.WinRates.WinRate, prompts.Length)
         {
@@ -43,5 +45,21 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
             GreedyGoldReward = greedy.GoldReward,
             GreedyWinRate = greedy.WinRates.WinRate,
         };
+    }
+
+    /// <summary>GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.</summary>
+    async Task RecordBestOfNCurveAsync(string runId, RunSpec spec, Modeling.CausalLm reference, int[][] prompts,
+        IRewardSource proxy, IRewardSource gold, EvaluationOptions options)
+    {
+        var subset = prompts.Take(spec.Evaluation.BestOfNPrompts).ToArray();
+        var result = await compute.Run(() => BestOfN.Run(reference, subset, spec.Evaluation.BestOfN, options.Generation,
+            proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)));
+        var points = result.Curve.SelectMany(p => new[]
+        {
+            new MetricPoint("bon/kl", p.N, p.Kl),
+            new MetricPoint("bon/proxy_reward", p.N, p.ProxyReward),
+            new MetricPoint("bon/gold_reward", p.N, p.GoldReward),
+        }).ToArray();
+        await runs.RecordMetricsAsync(runId, points);
     }
 }

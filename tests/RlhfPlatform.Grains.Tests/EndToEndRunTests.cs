@@ -58,6 +58,10 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
         Assert.InRange(results["lc_win_rate"], 0, 1);
         Assert.Contains(results["overoptimized"], new[] { 0.0, 1.0 });
         Assert.Single(await fixture.RunStore.GetEventsAsync(run.RunId), e => e.Kind == "over-optimization");
+        var bonKl = metrics.Where(m => m.Name == "bon/kl").ToArray();
+        Assert.Equal(Enumerable.Range(1, 16).Select(n => (long)n), bonKl.Select(m => m.Step));
+        Assert.Equal(Math.Log(16) - 15.0 / 16, bonKl[^1].Value, 12);
+        Assert.Equal(16, metrics.Count(m => m.Name == "bon/gold_reward"));
         Assert.True(results["length_before"] > 0);
     }
 
