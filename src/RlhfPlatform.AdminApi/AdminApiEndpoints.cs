@@ -75,9 +75,17 @@ public static class AdminApiEndpoints
         return Results.Ok(RunView.From(run, progress, await runs.GetResultsAsync(id, ct)));
     }
 
-    /// <summary>JSON by default; ?format=csv, svg or png for the table and the reward-vs-KL plot.</summary>
-    static async Task<IResult> GetComparisonAsync(string name, string? format, IRunStore runs, CancellationToken ct)
+    /// <summary>JSON by default; ?format=csv, svg or png for the table and the reward-vs-KL plot (?plot=rl or bon).</summary>
+    static async Task<IResult> GetComparisonAsync(string name, string? format, string? plot, IRunStore runs, CancellationToken ct)
     {
+        var kind = (plot ?? "rl").ToLowerInvariant() switch
+        {
+            "rl" => ComparisonPlotKind.Rl,
+            "bon" => ComparisonPlotKind.BestOfN,
+            _ => (ComparisonPlotKind?)null,
+        };
+        if (kind == null)
+            return Results.Problem(title: "Unknown plot", detail: $"plot '{plot}' is not one of rl, bon", statusCode: StatusCodes.Status400BadRequest);
         var comparison = await ExperimentComparison.BuildAsync(runs, name, ct);
         if (comparison.Rows.Count == 0)
             return Results.Problem(title: "Experiment not found", detail: $"no runs in experiment '{name}'", statusCode: StatusCodes.Status404NotFound);
@@ -85,8 +93,8 @@ public static class AdminApiEndpoints
         {
             "json" => Results.Ok(comparison),
             "csv" => Results.Text(ComparisonCsv.Write(comparison), "text/csv"),
-            "svg" => Results.Text(ComparisonPlot.Svg(comparison), "image/svg+xml"),
-            "png" => Results.Bytes(ComparisonPlot.Png(comparison), "image/png"),
+            "svg" => Results.Text(ComparisonPlot.Svg(comparison, kind.Value), "image/svg+xml"),
+            "png" => Results.Bytes(ComparisonPlot.Png(comparison, kind.Value), "image/png"),
             _ => Results.Problem(title: "Unknown format", detail: $"format '{format}' is not one of json, csv, svg, png",
                 statusCode: StatusCodes.Status400BadRequest),
         };

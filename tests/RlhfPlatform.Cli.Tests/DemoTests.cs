@@ -25,7 +25,7 @@ public sealed class DemoTests : IDisposable
         Assert.True(bt.GetProperty("overOptimized").GetBoolean(), bt.ToString());
         Assert.True(bt.GetProperty("lengthAfter").GetDouble() > 12, bt.ToString());
         Assert.True(bt.GetProperty("goldAfter").GetDouble() < bt.GetProperty("goldBefore").GetDouble(), bt.ToString());
-        foreach (string report in new[] { "comparisonJson", "comparisonCsv", "plotSvg", "plotPng" })
+        foreach (string report in new[] { "comparisonJson", "comparisonCsv", "plotSvg", "plotPng", "bestOfNPlotSvg", "bestOfNPlotPng" })
             Assert.True(File.Exists(result.GetProperty("paths").GetProperty(report).GetString()), report);
     }
 }

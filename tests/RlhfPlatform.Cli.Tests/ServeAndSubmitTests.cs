@@ -42,6 +42,8 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Contains($"{runId},bt,bt,completed,", csv);
         string svg = await platform.Http.GetStringAsync("/api/experiments/tests/comparison?format=svg");
         Assert.Contains("<svg", svg);
+        Assert.Contains("best-of-n", await platform.Http.GetStringAsync("/api/experiments/tests/comparison?format=svg&plot=bon"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await platform.Http.GetAsync("/api/experiments/tests/comparison?format=svg&plot=pie")).StatusCode);
         byte[] png = await platform.Http.GetByteArrayAsync("/api/experiments/tests/comparison?format=png");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.Equal(HttpStatusCode.NotFound, (await platform.Http.GetAsync("/api/experiments/none/comparison")).StatusCode);

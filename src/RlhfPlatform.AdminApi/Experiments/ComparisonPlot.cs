@@ -12,16 +12,19 @@ public static class ComparisonPlot
 {
     public const int Width = 900, Height = 560;
 
-    public static string Svg(ExperimentComparison comparison) => Build(comparison).GetSvgXml(Width, Height);
+    public static string Svg(ExperimentComparison comparison, ComparisonPlotKind kind = ComparisonPlotKind.Rl) =>
+        Build(comparison, kind).GetSvgXml(Width, Height);
 
-    public static byte[] Png(ExperimentComparison comparison) => Build(comparison).GetImageBytes(Width, Height, ImageFormat.Png);
+    public static byte[] Png(ExperimentComparison comparison, ComparisonPlotKind kind = ComparisonPlotKind.Rl) =>
+        Build(comparison, kind).GetImageBytes(Width, Height, ImageFormat.Png);
 
-    static Plot Build(ExperimentComparison comparison)
+    static Plot Build(ExperimentComparison comparison, ComparisonPlotKind kind)
     {
+        var curves = kind == ComparisonPlotKind.Rl ? comparison.Curves : comparison.BestOfNCurves;
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int index = 0;
-        foreach (var curve in comparison.Curves.Where(c => c.Kl.Length > 0))
+        foreach (var curve in curves.Where(c => c.Kl.Length > 0))
         {
             var color = palette.GetColor(index++);
             int n = new[] { curve.Kl.Length, curve.Gold.Length, curve.Proxy.Length }.Min();
@@ -37,8 +40,10 @@ public static class ComparisonPlot
             proxy.MarkerSize = 7;
             proxy.LegendText = $"{curve.RewardModel} proxy";
         }
-        plot.Title($"experiment {comparison.Experiment}: reward vs KL");
-        plot.XLabel("KL to reference (nats, mean per sequence)");
+        plot.Title(kind == ComparisonPlotKind.Rl
+            ? $"experiment {comparison.Experiment}: RL rollouts, reward vs KL"
+            : $"experiment {comparison.Experiment}: best-of-n from the SFT policy, reward vs KL");
+        plot.XLabel(kind == ComparisonPlotKind.Rl ? "KL to reference (nats, per-step sample estimate)" : "KL of best-of-n: ln n − (n−1)/n (nats)");
         plot.YLabel("reward − initial reward");
         plot.ShowLegend(Edge.Right);
         return plot;
@@ -46,3 +51,6 @@ public static class ComparisonPlot
 
     static double[] Shifted(double[] values) => values.Length == 0 ? values : values.Select(v => v - values[0]).ToArray();
 }
+
+/// <summary>Which curves to draw: the RL steps, or the Best-of-N curve.</summary>
+public enum ComparisonPlotKind { Rl, BestOfN }

@@ -10,17 +10,22 @@ public sealed record ComparisonRow(
     double? ProxyReward, double? GoldBefore, double? GoldAfter, double? LengthBefore, double? LengthAfter,
     double? WinRate, double? LcWinRate, double? Kl, bool? OverOptimized);
 
-/// <summary>Per-step RL curve of one run: KL to the reference, proxy and gold reward of the rollouts.</summary>
+/// <summary>
+/// A curve of one run: for RL, per step, the KL to the reference and the proxy and gold reward of the
+/// rollouts; for Best-of-N, per n, the analytic KL and the proxy and gold reward of the proxy-argmax.
+/// </summary>
 public sealed record ComparisonCurve(string RunId, string RewardModel, double[] Steps, double[] Kl, double[] Proxy, double[] Gold);
 
 /// <summary>Every run of an experiment side by side (BSR's table: length and win rate per reward model).</summary>
-public sealed record ExperimentComparison(string Experiment, IReadOnlyList<ComparisonRow> Rows, IReadOnlyList<ComparisonCurve> Curves)
+public sealed record ExperimentComparison(string Experiment, IReadOnlyList<ComparisonRow> Rows,
+    IReadOnlyList<ComparisonCurve> Curves, IReadOnlyList<ComparisonCurve> BestOfNCurves)
 {
     public static async Task<ExperimentComparison> BuildAsync(IRunStore runs, string experiment, CancellationToken ct)
     {
         var records = (await runs.ListRunsAsync(experiment, ct)).OrderBy(r => r.CreatedAt).ToList();
         var rows = new List<ComparisonRow>();
         var curves = new List<ComparisonCurve>();
+        var bestOfN = new List<ComparisonCurve>();
         foreach (var run in records)
         {
             var spec = JsonSerializer.Deserialize<RunSpec>(run.SpecJson, RunSpecParser.JsonOptions)!;
@@ -32,10 +37,16 @@ public sealed record ExperimentComparison(string Experiment, IReadOnlyList<Compa
                 Result("overoptimized") is { } flag ? flag > 0 : null));
 
             var metrics = await runs.GetMetricsAsync(run.RunId, null, ct);
-            double[] Series(string name) => metrics.Where(m => m.Name == name).OrderBy(m => m.Step).Select(m => m.Value).ToArray();
-            var steps = metrics.Where(m => m.Name == "rl/kl").OrderBy(m => m.Step).Select(m => (double)m.Step).ToArray();
-            curves.Add(new ComparisonCurve(run.RunId, spec.RewardModel.Name, steps, Series("rl/kl"), Series("rl/proxy_reward"), Series("rl/gold_reward")));
+            curves.Add(Curve(run.RunId, spec.RewardModel.Name, metrics, "rl"));
+            bestOfN.Add(Curve(run.RunId, spec.RewardModel.Name, metrics, "bon"));
         }
-        return new ExperimentComparison(experiment, rows, curves);
+        return new ExperimentComparison(experiment, rows, curves, bestOfN);
+    }
+
+    static ComparisonCurve Curve(string runId, string rewardModel, IReadOnlyList<MetricPoint> metrics, string prefix)
+    {
+        double[] Series(string name) => metrics.Where(m => m.Name == $"{prefix}/{name}").OrderBy(m => m.Step).Select(m => m.Value).ToArray();
+        var steps = metrics.Where(m => m.Name == $"{prefix}/kl").OrderBy(m => m.Step).Select(m => (double)m.Step).ToArray();
+        return new ComparisonCurve(runId, rewardModel, steps, Series("kl"), Series("proxy_reward"), Series("gold_reward"));
     }
 }

@@ -98,11 +98,14 @@ public static class DemoCommand
         Directory.CreateDirectory(reports);
         var paths = new DemoPaths(outDirectory, settings.RunStore.Path!, settings.CheckpointStore.Path!, sftPath, pairsPath,
             Path.Combine(reports, "comparison.json"), Path.Combine(reports, "comparison.csv"),
-            Path.Combine(reports, "reward-vs-kl.svg"), Path.Combine(reports, "reward-vs-kl.png"));
+            Path.Combine(reports, "rl-reward-vs-kl.svg"), Path.Combine(reports, "rl-reward-vs-kl.png"),
+            Path.Combine(reports, "bon-reward-vs-kl.svg"), Path.Combine(reports, "bon-reward-vs-kl.png"));
         await File.WriteAllTextAsync(paths.ComparisonJson, JsonSerializer.Serialize(comparison, RunSpecParser.JsonOptions), ct);
         await File.WriteAllTextAsync(paths.ComparisonCsv, ComparisonCsv.Write(comparison), ct);
         await File.WriteAllTextAsync(paths.PlotSvg, ComparisonPlot.Svg(comparison), ct);
         await File.WriteAllBytesAsync(paths.PlotPng, ComparisonPlot.Png(comparison), ct);
+        await File.WriteAllTextAsync(paths.BestOfNPlotSvg, ComparisonPlot.Svg(comparison, ComparisonPlotKind.BestOfN), ct);
+        await File.WriteAllBytesAsync(paths.BestOfNPlotPng, ComparisonPlot.Png(comparison, ComparisonPlotKind.BestOfN), ct);
         return paths;
     }
 }

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace RlhfPlatform.Cli.Demo;
 
 public sealed record DemoPaths(string Out, string RunStore, string Checkpoints, string SftData, string PairData,
-    string ComparisonJson, string ComparisonCsv, string PlotSvg, string PlotPng);
+    string ComparisonJson, string ComparisonCsv, string PlotSvg, string PlotPng, string BestOfNPlotSvg, string BestOfNPlotPng);
 
 /// <summary>What `rlhf demo --json FILE` writes.</summary>
 public sealed record DemoJson(string Experiment, int Seed, bool Quick, double WallSeconds, IReadOnlyList<ComparisonRow> Rows, DemoPaths Paths);
@@ -25,7 +25,7 @@ public static class DemoOutput
         AnsiConsole.MarkupLine($"       checkpoints {Markup.Escape(paths.Checkpoints)}");
         AnsiConsole.MarkupLine($"       data {Markup.Escape(paths.SftData)}, {Markup.Escape(paths.PairData)}");
         AnsiConsole.MarkupLine($"       comparison {Markup.Escape(paths.ComparisonJson)}, {Markup.Escape(paths.ComparisonCsv)}");
-        AnsiConsole.MarkupLine($"       plot {Markup.Escape(paths.PlotSvg)}, {Markup.Escape(paths.PlotPng)}");
+        AnsiConsole.MarkupLine($"       plots {Markup.Escape(paths.PlotSvg)}, {Markup.Escape(paths.BestOfNPlotSvg)} (and .png)");
         AnsiConsole.MarkupLine($"wall time {wall.TotalSeconds:F1} s");
     }
 
