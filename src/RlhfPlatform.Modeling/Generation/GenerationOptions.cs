@@ -10,6 +10,8 @@ public sealed record GenerationOptions
     public bool Greedy { get; init; }
     /// <summary>Tokens that end a sequence (kept as its last token) besides the model's EOS.</summary>
     public IReadOnlyList<int> StopTokens { get; init; } = [];
+    /// <summary>Every row generates exactly MaxNewTokens; EOS and stop tokens end nothing (benchmarks, fixed-length rollouts).</summary>
+    public bool IgnoreEos { get; init; }
 
     public GenerationOptions Validate()
     {
