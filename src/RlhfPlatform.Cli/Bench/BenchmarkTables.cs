@@ -21,12 +21,12 @@ public static class BenchmarkTables
         AnsiConsole.Write(gemm);
 
         var train = new Table().Title("training step (forward + backward + AdamW)")
-            .AddColumns("model", "params", "batch × seq", "s/step", "tokens/s", "GFLOP/step", "GFLOP/s", "of GEMM peak");
+            .AddColumns("model", "params", "batch × seq", "best s/step", "mean s/step", "tokens/s", "GFLOP/step", "GFLOP/s", "of GEMM peak");
         foreach (var size in report.Train.Sizes)
             train.AddRow(size.Name, size.Parameters.ToString("N0", CultureInfo.InvariantCulture), $"{size.Batch} × {size.SequenceLength}",
-                F(size.SecondsPerStep, 3), F(size.TokensPerSecond, 0), F(size.GflopPerStep, 2), F(size.AchievedGflopsPerSecond, 1),
+                F(size.BestSecondsPerStep, 3), F(size.MeanSecondsPerStep, 3), F(size.TokensPerSecond, 0), F(size.GflopPerStep, 2), F(size.AchievedGflopsPerSecond, 1),
                 size.RatioToGemmPeak.ToString("P1", CultureInfo.InvariantCulture));
-        train.Caption(Markup.Escape("FLOPs " + report.Train.FlopFormula));
+        train.Caption(Markup.Escape("rates from the best step; FLOPs " + report.Train.FlopFormula));
         AnsiConsole.Write(train);
 
         var decode = new Table().Title($"decode, batch 1, {report.Decode.Model} ({report.Decode.Parameters:N0} params), prompt {report.Decode.PromptTokens} tokens")

@@ -20,7 +20,7 @@ public sealed record GemmReport(IReadOnlyList<GemmSizeResult> Sizes, double Peak
 
 public sealed record TrainSizeResult(
     string Name, long Parameters, long MatmulParameters, int Batch, int SequenceLength,
-    double SecondsPerStep, double TokensPerSecond, double GflopPerStep, double AchievedGflopsPerSecond, double RatioToGemmPeak);
+    double BestSecondsPerStep, double MeanSecondsPerStep, double TokensPerSecond, double GflopPerStep, double AchievedGflopsPerSecond, double RatioToGemmPeak);
 
 public sealed record TrainStepReport(string FlopFormula, IReadOnlyList<TrainSizeResult> Sizes);
 
