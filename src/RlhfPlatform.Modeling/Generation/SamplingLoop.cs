@@ -43,7 +43,7 @@ static class SamplingLoop
         var (ids, mask) = LeftPadded(prompts, longestPrompt, longestPrompt + maxNew, config.PadTokenId, device);
         var logProbs = zeros(rows, maxNew, ScalarType.Float32, device);
         var finished = zeros(rows, ScalarType.Bool, device);
-        var stopIds = tensor(options.StopTokens.Append(config.EosTokenId).Select(t => (long)t).ToArray(), device: device);
+        var stopIds = tensor(options.StopTokens.Concat(config.EosTokenIds).Select(t => (long)t).ToArray(), device: device);
         int steps = 0;
         while (steps < maxNew)
         {
