@@ -8,8 +8,10 @@ public sealed record GenerationOptions
     public int TopK { get; init; }
     public double TopP { get; init; } = 1.0;
     public bool Greedy { get; init; }
-    /// <summary>Tokens that end a sequence (kept as its last token) besides the model's EOS.</summary>
+    /// <summary>Tokens that end a sequence (kept as its last token) besides the model's EOS ids.</summary>
     public IReadOnlyList<int> StopTokens { get; init; } = [];
+    /// <summary>Every row generates exactly MaxNewTokens; EOS and stop tokens end nothing (benchmarks, fixed-length rollouts).</summary>
+    public bool IgnoreEos { get; init; }
 
     public GenerationOptions Validate()
     {

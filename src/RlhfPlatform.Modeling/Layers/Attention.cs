@@ -38,12 +38,24 @@ public sealed class Attention : Module<Tensor, Tensor>
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache != null) (k, v) = cache.Append(layerIndex, k, v);
-        if (kvHeads != heads)
-        {
-            k = k.repeat_interleave(heads / kvHeads, dim: 1);
-            v = v.repeat_interleave(heads / kvHeads, dim: 1);
-        }
-        var attended = functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        var attended = heads == kvHeads
+            ? functional.scaled_dot_product_attention(q, k, v, attn_mask: mask)
+            : GroupedAttention(q, k, v, mask);
         return o_proj.forward(attended.transpose(1, 2).reshape(b, t, heads * headDim)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Grouped-query attention without copying keys and values per query head (TorchSharp's SDPA has
+    /// no enable_gqa): the g query heads that share a key head are stacked along the query axis,
+    /// [B, kvH, g·T, d], and the mask is tiled to match. Returns [B, H, T, d].
+    /// </summary>
+    Tensor GroupedAttention(Tensor q, Tensor k, Tensor v, Tensor mask)
+    {
+        long b = q.shape[0], t = q.shape[2];
+        int groups = heads / kvHeads;
+        var stacked = q.reshape(b, kvHeads, groups * t, headDim);
+        var tiledMask = mask.repeat(1, 1, groups, 1);
+        var attended = functional.scaled_dot_product_attention(stacked, k, v, attn_mask: tiledMask);
+        return attended.reshape(b, heads, t, headDim);
     }
 }

@@ -15,10 +15,11 @@ public sealed class KvCache : IDisposable
         Capacity = capacity;
         keys = new Tensor[config.NumLayers];
         values = new Tensor[config.NumLayers];
+        // Uninitialised: reads are narrowed to the positions written so far.
         for (int i = 0; i < config.NumLayers; i++)
         {
-            keys[i] = zeros([batch, config.NumKvHeads, capacity, config.HeadDim], dtype, device);
-            values[i] = zeros([batch, config.NumKvHeads, capacity, config.HeadDim], dtype, device);
+            keys[i] = empty([batch, config.NumKvHeads, capacity, config.HeadDim], dtype, device);
+            values[i] = empty([batch, config.NumKvHeads, capacity, config.HeadDim], dtype, device);
         }
     }
 

@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Layers;
 
-/// <summary>y = x / sqrt(mean(x²) + eps) · weight, computed in fp32 (TorchSharp has no RMSNorm module).</summary>
+/// <summary>
+/// y = x / sqrt(mean(x²) + eps) · weight (TorchSharp has no RMSNorm module). Half-precision inputs
+/// are normalised in fp32; fp32 and fp64 inputs stay in their own dtype (no needless casts).
+/// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
@@ -20,8 +23,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var x32 = x.to_type(ScalarType.Float32);
-        var normed = x32 * (x32.pow(2).mean([-1L], keepdim: true) + eps).rsqrt();
-        return (normed.to_type(x.dtype) * weight).MoveToOuterDisposeScope();
+        bool upcast = x.dtype is ScalarType.Float16 or ScalarType.BFloat16;
+        var wide = upcast ? x.to_type(ScalarType.Float32) : x;
+        var normed = wide * wide.square().mean([-1L], keepdim: true).add_(eps).rsqrt_();
+        if (upcast) normed = normed.to_type(x.dtype);
+        return (normed * weight).MoveToOuterDisposeScope();
     }
 }

@@ -9,25 +9,31 @@ namespace RlhfPlatform.Modeling.Layers;
 /// </summary>
 public static class RotaryEmbedding
 {
-    /// <summary>cos and sin of shape [B, 1, T, headDim] for integer positions [B, T].</summary>
-    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, int headDim, double theta, ScalarType dtype)
+    /// <summary>
+    /// cos and signed sin of shape [B, 1, T, headDim] for integer positions [B, T]. The sin table's
+    /// first half is negated so that <see cref="Apply"/> rotates with one roll instead of split, negate and concatenate.
+    /// </summary>
+    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int headDim, double theta, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var exponent = arange(0, headDim, 2, dtype: ScalarType.Float32, device: positions.device) / headDim;
-        var inverseFrequency = pow(theta, -exponent);                                     // [d/2]
-        var angles = positions.to_type(ScalarType.Float32).unsqueeze(-1) * inverseFrequency; // [B, T, d/2]
-        var full = cat([angles, angles], -1).unsqueeze(1);                                  // [B, 1, T, d]
-        return (full.cos().to_type(dtype).MoveToOuterDisposeScope(), full.sin().to_type(dtype).MoveToOuterDisposeScope());
+        // Angles reach position · 1 rad, so fp32 is the least precision they need; fp64 models get fp64 tables.
+        var angleType = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var exponent = arange(0, headDim, 2, dtype: angleType, device: positions.device) / headDim;
+        var inverseFrequency = pow(theta, -exponent);                                   // [d/2]
+        var angles = positions.to_type(angleType).unsqueeze(-1) * inverseFrequency;     // [B, T, d/2]
+        var cos = angles.cos();
+        var sin = angles.sin();
+        var fullCos = cat([cos, cos], -1).unsqueeze(1).to_type(dtype);                  // [B, 1, T, d]
+        var signedSin = cat([sin.neg(), sin], -1).unsqueeze(1).to_type(dtype);
+        return (fullCos.MoveToOuterDisposeScope(), signedSin.MoveToOuterDisposeScope());
     }
 
-    /// <summary>x: [B, H, T, d].</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>x: [B, H, T, d] → x·cos + rotate_half(x)·sin, with rotate_half(x) = [-x₂, x₁].</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        var first = x.narrow(-1, 0, half);
-        var second = x.narrow(-1, half, half);
-        var rotated = cat([-second, first], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        var swapped = x.roll(half, -1);                                                 // [x₂, x₁]
+        return (x * cos).addcmul_(swapped, signedSin, 1).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace RlhfPlatform.Cli.Tests;
+
+/// <summary>`rlhf bench model --quick --json` runs and its JSON has every section with finite, positive figures (no timing thresholds).</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task QuickModelBenchPrintsEverySectionAsJson()
+    {
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "model", "--quick", "--json"], timeout: TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+
+        Assert.True(root.GetProperty("environment").GetProperty("torch_threads").GetInt32() >= 1);
+        var gemm = root.GetProperty("gemm");
+        Assert.NotEmpty(gemm.GetProperty("sizes").EnumerateArray());
+        Positive(gemm.GetProperty("peak_gflops_per_second"));
+
+        var train = root.GetProperty("train");
+        Assert.Contains("6·N·tokens", train.GetProperty("flop_formula").GetString());
+        foreach (var size in NonEmpty(train.GetProperty("sizes")))
+            foreach (string figure in new[] { "tokens_per_second", "achieved_gflops_per_second", "ratio_to_gemm_peak", "best_seconds_per_step", "mean_seconds_per_step" })
+                Positive(size.GetProperty(figure));
+
+        var modes = NonEmpty(root.GetProperty("decode").GetProperty("modes"));
+        Assert.Equal([true, false], modes.Select(m => m.GetProperty("kv_cache").GetBoolean()));
+        foreach (var mode in modes)
+        {
+            var lengths = NonEmpty(mode.GetProperty("lengths"));
+            Assert.Equal(3, lengths.Count);
+            foreach (var length in lengths)
+                foreach (string figure in new[] { "tokens_per_second", "milliseconds_per_token_at_start", "milliseconds_per_token_at_end" })
+                    Positive(length.GetProperty(figure));
+        }
+
+        var batches = NonEmpty(root.GetProperty("batch_generation").GetProperty("sizes"));
+        Assert.Equal(1, batches[0].GetProperty("batch").GetInt32());
+        Assert.All(batches, b => Positive(b.GetProperty("tokens_per_second")));
+    }
+
+    static List<JsonElement> NonEmpty(JsonElement array)
+    {
+        var items = array.EnumerateArray().ToList();
+        Assert.NotEmpty(items);
+        return items;
+    }
+
+    static void Positive(JsonElement figure)
+    {
+        double value = figure.GetDouble();
+        Assert.True(double.IsFinite(value) && value > 0, $"expected a positive figure, got {value}");
+    }
+}
