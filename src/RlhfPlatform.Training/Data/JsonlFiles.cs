@@ -6,12 +6,9 @@ namespace RlhfPlatform.Training.Data;
 /// <summary>A record of a data file that cannot be used; the message names the file, line and field.</summary>
 public sealed class DataFormatException(string message) : Exception(message);
 
-/// <summary>Reads SFT demonstrations and string preference pairs; writes pairs and ranking sets (the other formats: <see cref="PreferenceFiles"/>).</summary>
+/// <summary>Reads SFT demonstrations; writes demonstrations, preference pairs and ranking sets (reading preference data: <see cref="PreferenceFiles"/>).</summary>
 public static class JsonlFiles
 {
-    public static IReadOnlyList<PreferencePair> ReadPairs(string path) =>
-        Read(path, (obj, where) => new PreferencePair(Field(obj, "prompt", where), Field(obj, "chosen", where), Field(obj, "rejected", where)));
-
     public static IReadOnlyList<Demonstration> ReadDemonstrations(string path) =>
         Read(path, (obj, where) => new Demonstration(Field(obj, "prompt", where), Field(obj, "response", where)));
 

@@ -8,7 +8,7 @@ namespace RlhfPlatform.Training.RewardModels;
 /// A reward model ready to score: one model, or the members of an ensemble whose rewards are
 /// combined by mean or min. Scoring runs in eval mode (dropout off).
 /// </summary>
-public sealed class TrainedRewardModel : IDisposable
+public sealed class TrainedRewardModel : Rl.IRewardSource, IDisposable
 {
     public TrainedRewardModel(IReadOnlyList<RewardModel> members, ITokenizer tokenizer, string aggregate = EnsembleAggregate.Mean)
     {
