@@ -19,6 +19,7 @@ public static class RlhfCli
             CancelCommand.Create(),
             CompareCommand.Create(),
             GenerateCommand.Create(),
+            Commands.Rm.RmCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }
