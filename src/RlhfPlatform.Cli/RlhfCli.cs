@@ -20,6 +20,7 @@ public static class RlhfCli
             CompareCommand.Create(),
             GenerateCommand.Create(),
             BenchCommand.Create(),
+            Commands.Rm.RmCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -66,8 +66,36 @@ public sealed record RewardModelSpec
     [Id(4)] public double LabelNoise { get; init; } = 0.25;
     [Id(5)] public ModelSpec Model { get; init; } = new();
     [Id(6)] public int Epochs { get; init; } = 2;
+    /// <summary>Pairs per micro-batch (BSR's B).</summary>
     [Id(7)] public int BatchSize { get; init; } = 32;
     [Id(8)] public double LearningRate { get; init; } = 1e-3;
+    /// <summary>linear or mlp; null: the objective's default (mlp for frozen and GRM, linear otherwise).</summary>
+    [Id(9)] public string? Head { get; init; }
+    [Id(10)] public RewardObjectiveSpec Hyperparameters { get; init; } = new();
+    [Id(11)] public int GradientAccumulation { get; init; } = 1;
+    /// <summary>constant, linear or cosine, after warmup.</summary>
+    [Id(12)] public string Schedule { get; init; } = "linear";
+    [Id(13)] public double WarmupRatio { get; init; } = 0.05;
+    [Id(14)] public double WeightDecay { get; init; }
+    [Id(15)] public double MaxGradNorm { get; init; } = 1.0;
+}
+
+/// <summary>Hyperparameters of the reward objectives (METHODS.md defaults); only the chosen objective's apply.</summary>
+[GenerateSerializer, Alias("rlhf.RewardObjectiveSpec")]
+public sealed record RewardObjectiveSpec
+{
+    /// <summary>margin: a constant m; null uses each pair's margin from the data.</summary>
+    [Id(0)] public double? Margin { get; init; }
+    [Id(1)] public double LabelSmoothing { get; init; } = 0.1;
+    [Id(2)] public int EnsembleMembers { get; init; } = 3;
+    /// <summary>mean or min.</summary>
+    [Id(3)] public string EnsembleAggregate { get; init; } = "mean";
+    [Id(4)] public double BsrLambda { get; init; } = 1e-3;
+    [Id(5)] public double CenterCoefficient { get; init; } = 0.01;
+    [Id(6)] public double GrmAlpha { get; init; } = 0.01;
+    [Id(7)] public double GrmBeta { get; init; } = 0.1;
+    /// <summary>grm-sft: false uses -logπ(y_c|x) instead of -log σ(β logπ(y_c|x)).</summary>
+    [Id(8)] public bool GrmSftLogSigmoid { get; init; } = true;
 }
 
 [GenerateSerializer, Alias("rlhf.RlSpec")]

@@ -25,13 +25,18 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
     string Cache => Path.Combine(options.WorkDirectory, "cache");
 
     /// <summary>Writes the model's HF folder on the compute thread, then uploads, commits and records it.</summary>
-    public async Task<CheckpointRef> PublishAsync(ComputeQueue compute, string runId, string kind, int version,
-        torch.nn.Module model, ModelConfig config, ITokenizer tokenizer, CancellationToken ct)
+    public Task<CheckpointRef> PublishAsync(ComputeQueue compute, string runId, string kind, int version,
+        torch.nn.Module model, ModelConfig config, ITokenizer tokenizer, CancellationToken ct) =>
+        PublishFolderAsync(compute, runId, kind, version, folder => ModelCheckpoint.Save(model, config, tokenizer, folder), ct);
+
+    /// <summary>Lets <paramref name="write"/> fill a staging folder on the compute thread, then uploads, commits and records it.</summary>
+    public async Task<CheckpointRef> PublishFolderAsync(ComputeQueue compute, string runId, string kind, int version,
+        Action<string> write, CancellationToken ct)
     {
         string folder = Path.Combine(Staging, $"{runId}-{kind}-{version}-{Guid.NewGuid():N}");
         try
         {
-            await compute.Run(() => ModelCheckpoint.Save(model, config, tokenizer, folder), ct);
+            await compute.Run(() => write(folder), ct);
             var checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
             await runs.RecordCheckpointAsync(checkpoint, ct);
             logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);

@@ -2,12 +2,17 @@ using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Storage;
 using RlhfPlatform.Training;
+using RlhfPlatform.Training.Evaluation;
 using RlhfPlatform.Training.RewardModels;
-using static TorchSharp.torch;
 
 namespace RlhfPlatform.Grains;
 
-/// <summary>Trains one reward model as a background job and commits it as checkpoint version 1.</summary>
+/// <summary>
+/// Trains one reward model with the spec's objective as a background job and commits it as
+/// checkpoint version 1 of kind rm-{name}. An ensemble is one checkpoint too: its K members are
+/// trained one after another (each with its own seed) and committed together, in member-k folders
+/// (see <see cref="RewardModelFolder"/>), so scorers never see a partial ensemble.
+/// </summary>
 public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IRewardModelTrainerGrain
 {
     const int StepsPerChunk = 10;
@@ -31,23 +36,68 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
     async Task<CheckpointRef> TrainAsync(RunSpec spec, CancellationToken ct)
     {
         string runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
+        var objective = SpecMapping.Objective(spec);
         var config = SpecMapping.RewardModelConfig(spec);
+        var options = SpecMapping.RewardModel(spec);
+        int memberCount = objective.Traits.Members;
         var (pairs, source) = await compute.Run(() => RunData.TrainingPairs(spec), ct);
         await runs.AppendEventAsync(runId, RunMetrics.Event("reward-model",
-            $"training reward model '{spec.RewardModel.Name}' ({spec.RewardModel.Objective}) on {source}"), ct);
+            $"training reward model '{spec.RewardModel.Name}' ({objective.Name}, {config.RewardHead} head" +
+            (memberCount > 1 ? $", {memberCount} members" : "") + $") on {source}"), ct);
 
-        using var model = await compute.Run(() => { manual_seed(spec.Seed); return new RewardModel(config); }, ct);
-        using var trainer = new RewardModelTrainer(model, pairs, SpecMapping.RewardModel(spec), spec.Seed);
-        while (!trainer.IsDone)
+        var members = new List<RewardModel>();
+        int lastStep = 0;
+        try
         {
-            var steps = await compute.RunSeeded(SeedMix.Derive(spec.Seed, SeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct);
-            await runs.RecordMetricsAsync(runId, RunMetrics.Points(steps), ct);
-            job.Report(trainer.StepsDone, trainer.TotalSteps);
+            for (int k = 0; k < memberCount; k++)
+            {
+                int seed = RewardModelTraining.MemberSeed(spec.Seed, k);
+                var model = await compute.Run(() => RewardModelBase.Fresh(config, config.RewardHead, seed), ct);
+                members.Add(model);
+                using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
+                string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";
+                while (!trainer.IsDone)
+                {
+                    // Each chunk reseeds torch's global RNG (dropout), so interleaved runs stay reproducible.
+                    long chunkSeed = SeedMix.Derive(seed, SeedStream + trainer.StepsDone);
+                    var steps = await compute.RunSeeded(chunkSeed, () => trainer.Steps(StepsPerChunk), ct);
+                    await runs.RecordMetricsAsync(runId, steps.SelectMany(s => s.Values.Select(v =>
+                        new MetricPoint(v.Key.StartsWith("rm/", StringComparison.Ordinal) ? prefix + v.Key[3..] : v.Key, s.Step, v.Value))).ToArray(), ct);
+                    job.Report(k * trainer.TotalSteps + trainer.StepsDone, memberCount * trainer.TotalSteps);
+                    lastStep = trainer.StepsDone;
+                }
+            }
+            var trained = new TrainedRewardModel(members, SpecMapping.Tokenizer,
+                objective is Training.Objectives.Ensemble ensemble ? ensemble.Aggregate : Training.Objectives.EnsembleAggregate.Mean);
+            var heldOut = await compute.Run(() => RewardModelEvaluation.Evaluate(trained, new PreferenceEvalSet(
+                "heldout", RunData.HeldOutPairs(spec), [], new Training.Data.DataLoadReport())), ct);
+            await runs.RecordMetricsAsync(runId, HeldOutMetrics(heldOut, lastStep), ct);
+            return await files.PublishFolderAsync(compute, runId, CheckpointKinds.RewardModel(spec.RewardModel.Name), 1,
+                folder => RewardModelFolder.Save(trained, folder), ct);
         }
-        double heldOut = await compute.Run(() => RewardScoring.Accuracy(model, RunData.HeldOutPairs(spec)), ct);
-        await runs.RecordMetricsAsync(runId, [new MetricPoint("rm/heldout_accuracy", trainer.StepsDone, heldOut)], ct);
-        return await files.PublishAsync(compute, runId, CheckpointKinds.RewardModel(spec.RewardModel.Name), 1,
-            model, config, SpecMapping.Tokenizer, ct);
+        finally
+        {
+            foreach (var member in members) member.Dispose();
+        }
     }
 
+    static MetricPoint[] HeldOutMetrics(RewardEvalReport report, int step)
+    {
+        var points = new List<MetricPoint>
+        {
+            new("rm/heldout_accuracy", step, report.Accuracy),
+            new("rm/heldout_reward_mean", step, report.RewardMean),
+            new("rm/heldout_reward_std", step, report.RewardStd),
+        };
+        if (report.Hidden is { } hidden)
+        {
+            points.Add(new("rm/heldout_hidden_norm_mean", step, hidden.Norm.Mean));
+            points.Add(new("rm/heldout_hidden_norm_std", step, hidden.Norm.Std));
+            points.Add(new("rm/heldout_hidden_norm_skew", step, hidden.Norm.Skew));
+            points.Add(new("rm/heldout_pair_diff_norm_mean", step, hidden.PairDifferenceNorm.Mean));
+            points.Add(new("rm/heldout_pair_diff_norm_std", step, hidden.PairDifferenceNorm.Std));
+            points.Add(new("rm/heldout_effective_rank", step, hidden.EffectiveRank));
+        }
+        return points.ToArray();
+    }
 }

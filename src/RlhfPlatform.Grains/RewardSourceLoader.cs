@@ -1,15 +1,16 @@
 using RlhfPlatform.Contracts;
-using RlhfPlatform.Modeling;
-using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Training.RewardModels;
 using RlhfPlatform.Training.Rl;
 
 namespace RlhfPlatform.Grains;
 
-/// <summary>A committed reward-model checkpoint as a reward source, loaded on the compute thread.</summary>
-public sealed class LoadedRewardSource(RewardModel model) : IRewardSource, IDisposable
+/// <summary>
+/// A committed reward-model checkpoint as a reward source, loaded on the compute thread: one model,
+/// or an ensemble scored with the aggregate (mean or min) it was trained with.
+/// </summary>
+public sealed class LoadedRewardSource(TrainedRewardModel model) : IRewardSource, IDisposable
 {
-    public float[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) =>
-        new RewardModelSource(model).Score(prompts, responses);
+    public float[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) => model.Score(prompts, responses);
 
     public void Dispose() => model.Dispose();
 
@@ -17,7 +18,7 @@ public sealed class LoadedRewardSource(RewardModel model) : IRewardSource, IDisp
         string runId, string kind, int version, CancellationToken ct = default)
     {
         string folder = await files.FetchAsync(runId, kind, version, ct);
-        var model = await compute.Run(() => { var m = ModelCheckpoint.LoadRewardModel(folder); m.eval(); return m; }, ct);
+        var model = await compute.Run(() => RewardModelFolder.Load(folder), ct);
         return new LoadedRewardSource(model);
     }
 

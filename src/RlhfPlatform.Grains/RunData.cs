@@ -19,8 +19,9 @@ public static class RunData
     {
         if (spec.RewardModel.Data is { } path)
         {
-            var pairs = JsonlFiles.ReadPairs(path);
-            return (pairs.Select(p => Tokenize.Pair(SpecMapping.Tokenizer, p)).ToArray(), $"{pairs.Count} pairs from {path}");
+            var data = PreferenceFiles.Read(path);
+            var encoded = new PairEncoder(SpecMapping.Tokenizer, spec.RewardModel.Model.MaxSeqLen).EncodeAll(data.Pairs, data.Report);
+            return (encoded, $"{encoded.Count} pairs from {path} ({data.Report.Summary()})");
         }
         var (generated, flipped) = SpecMapping.Task(spec).PreferencePairs(spec.RewardModel.Pairs, spec.RewardModel.LabelNoise, spec.Seed);
         return (generated.Select(p => Tokenize.Pair(SpecMapping.Tokenizer, p)).ToArray(),

@@ -1,6 +1,7 @@
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Tokenization;
+using RlhfPlatform.Training.Objectives;
 using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Training.RewardModels;
 using RlhfPlatform.Training.Sft;
@@ -15,7 +16,9 @@ public static class SpecMapping
 
     public static ModelConfig PolicyConfig(RunSpec spec) => Config(spec.Policy.Model, "none");
 
-    public static ModelConfig RewardModelConfig(RunSpec spec) => Config(spec.RewardModel.Model, "linear");
+    /// <summary>The reward model's shape; the head is the spec's, else the objective's default.</summary>
+    public static ModelConfig RewardModelConfig(RunSpec spec) =>
+        Config(spec.RewardModel.Model, spec.RewardModel.Head ?? Objective(spec).Traits.DefaultHead);
 
     public static LengthTask Task(RunSpec spec) => spec.Task.Kind switch
     {
@@ -25,8 +28,35 @@ public static class SpecMapping
 
     public static SftOptions Sft(RunSpec spec) => new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate);
 
-    public static RewardModelOptions RewardModel(RunSpec spec) =>
-        new(spec.RewardModel.Epochs, spec.RewardModel.BatchSize, spec.RewardModel.LearningRate);
+    public static RewardModelOptions RewardModel(RunSpec spec) => new()
+    {
+        Epochs = spec.RewardModel.Epochs,
+        BatchSize = spec.RewardModel.BatchSize,
+        LearningRate = spec.RewardModel.LearningRate,
+        GradientAccumulation = spec.RewardModel.GradientAccumulation,
+        Schedule = spec.RewardModel.Schedule,
+        WarmupRatio = spec.RewardModel.WarmupRatio,
+        WeightDecay = spec.RewardModel.WeightDecay,
+        MaxGradNorm = spec.RewardModel.MaxGradNorm,
+    };
+
+    public static IRewardObjective Objective(RunSpec spec)
+    {
+        var h = spec.RewardModel.Hyperparameters;
+        return RewardObjectives.Create(new RewardObjectiveOptions
+        {
+            Method = spec.RewardModel.Objective,
+            Margin = h.Margin,
+            LabelSmoothing = h.LabelSmoothing,
+            EnsembleMembers = h.EnsembleMembers,
+            EnsembleAggregate = h.EnsembleAggregate,
+            BsrLambda = h.BsrLambda,
+            CenterCoefficient = h.CenterCoefficient,
+            GrmAlpha = h.GrmAlpha,
+            GrmBeta = h.GrmBeta,
+            GrmSftLogSigmoid = h.GrmSftLogSigmoid,
+        });
+    }
 
     public static RlooOptions Rloo(RunSpec spec) => new()
     {

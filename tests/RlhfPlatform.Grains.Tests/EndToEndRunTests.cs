@@ -95,6 +95,46 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task EnsembleRewardModelIsCommittedAsOneCheckpointAndScoresWithItsAggregate()
+    {
+        var tiny = TinyRunSpec.Create("ensemble", rlSteps: 1);
+        var spec = tiny with
+        {
+            RewardModel = tiny.RewardModel with
+            {
+                Name = "ens", Objective = "ensemble",
+                Hyperparameters = new RewardObjectiveSpec { EnsembleMembers = 2, EnsembleAggregate = "min" },
+            },
+        };
+        var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var final = await WaitForEndAsync(run.RunId);
+        var record = await fixture.RunStore.GetRunAsync(run.RunId);
+        Assert.True(final.Status == RunStatus.Completed, $"run ended {final.Status}: {record?.Error}");
+
+        var metrics = await fixture.RunStore.GetMetricsAsync(run.RunId);
+        Assert.Equal(7, metrics.Count(m => m.Name == "rm/member0/loss"));
+        Assert.Equal(7, metrics.Count(m => m.Name == "rm/member1/loss"));
+        Assert.Single(metrics, m => m.Name == "rm/heldout_effective_rank");
+
+        var checkpoint = Assert.Single(await fixture.RunStore.GetCheckpointsAsync(run.RunId), c => c.Kind == "rm-ens");
+        string folder = Path.Combine(Path.GetTempPath(), "ens-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await fixture.CheckpointStore.ReadAsync(run.RunId, checkpoint.Kind, checkpoint.Version, folder);
+            using var ensemble = Training.RewardModels.RewardModelFolder.Load(folder);
+            Assert.Equal(2, ensemble.Members.Count);
+            Assert.Equal("min", ensemble.Aggregate);
+            int[][] prompts = [[256, 97, 98, 99, 58]], responses = [[97, 97, 257]];
+            var scorer = fixture.Cluster.Client.GetGrain<IRewardScorerGrain>($"{run.RunId}/{checkpoint.Kind}/{checkpoint.Version}");
+            Assert.Equal(ensemble.Score(prompts, responses), await scorer.Score(prompts, responses));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task CancelledRunStopsAndStaysCancelled()
     {
         var run = await fixture.Submission.SubmitAsync(TinyRunSpec.Create("to-cancel", rlSteps: 200), CancellationToken.None);

@@ -6,17 +6,28 @@ namespace RlhfPlatform.Training.Data;
 /// <summary>A record of a data file that cannot be used; the message names the file, line and field.</summary>
 public sealed class DataFormatException(string message) : Exception(message);
 
-/// <summary>Reads and writes the JSONL formats of SFT demonstrations and preference pairs (string fields).</summary>
+/// <summary>Reads SFT demonstrations; writes demonstrations, preference pairs and ranking sets (reading preference data: <see cref="PreferenceFiles"/>).</summary>
 public static class JsonlFiles
 {
-    public static IReadOnlyList<PreferencePair> ReadPairs(string path) =>
-        Read(path, (obj, where) => new PreferencePair(Field(obj, "prompt", where), Field(obj, "chosen", where), Field(obj, "rejected", where)));
-
     public static IReadOnlyList<Demonstration> ReadDemonstrations(string path) =>
         Read(path, (obj, where) => new Demonstration(Field(obj, "prompt", where), Field(obj, "response", where)));
 
+    /// <summary>Pairs as {"prompt","chosen","rejected"} plus "margin" where a pair has one.</summary>
     public static void WritePairs(string path, IEnumerable<PreferencePair> pairs) =>
-        Write(path, pairs.Select(p => new JsonObject { ["prompt"] = p.Prompt, ["chosen"] = p.Chosen, ["rejected"] = p.Rejected }));
+        Write(path, pairs.Select(p =>
+        {
+            var record = new JsonObject { ["prompt"] = p.Prompt, ["chosen"] = p.Chosen, ["rejected"] = p.Rejected };
+            if (p.Margin is { } margin) record["margin"] = margin;
+            return record;
+        }));
+
+    public static void WriteRankings(string path, IEnumerable<RankingSet> rankings) =>
+        Write(path, rankings.Select(r => new JsonObject
+        {
+            ["prompt"] = r.Prompt,
+            ["responses"] = new JsonArray(r.Responses.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+            ["scores"] = new JsonArray(r.Scores.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+        }));
 
     public static void WriteDemonstrations(string path, IEnumerable<Demonstration> demos) =>
         Write(path, demos.Select(d => new JsonObject { ["prompt"] = d.Prompt, ["response"] = d.Response }));

@@ -13,5 +13,5 @@ public static class Tokenize
         new(Prompt(tokenizer, demo.Prompt), Response(tokenizer, demo.Response));
 
     public static TokenizedPair Pair(ITokenizer tokenizer, PreferencePair pair) =>
-        new(Prompt(tokenizer, pair.Prompt), Response(tokenizer, pair.Chosen), Response(tokenizer, pair.Rejected));
+        new(Prompt(tokenizer, pair.Prompt), Response(tokenizer, pair.Chosen), Response(tokenizer, pair.Rejected), pair.Margin);
 }
