@@ -78,6 +78,12 @@ public sealed record RewardModelSpec
     [Id(13)] public double WarmupRatio { get; init; } = 0.05;
     [Id(14)] public double WeightDecay { get; init; }
     [Id(15)] public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>
+    /// "sft": start from the run's SFT policy (policy version 0) with a new reward head, as RLHF
+    /// reward models usually do; GRM's LM-head regularizers then preserve that policy's text
+    /// generation and grm-dpo's reference is that starting copy. "scratch": random init of rewardModel.model.
+    /// </summary>
+    [Id(16)] public string Init { get; init; } = "sft";
 }
 
 /// <summary>Hyperparameters of the reward objectives (METHODS.md defaults); only the chosen objective's apply.</summary>

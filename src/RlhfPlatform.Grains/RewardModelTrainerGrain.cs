@@ -42,9 +42,12 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         int memberCount = objective.Traits.Members;
         var (pairs, source) = await compute.Run(() => RunData.TrainingPairs(spec), ct);
         await runs.AppendEventAsync(runId, RunMetrics.Event("reward-model",
-            $"training reward model '{spec.RewardModel.Name}' ({objective.Name}, {config.RewardHead} head" +
+            $"training reward model '{spec.RewardModel.Name}' ({objective.Name}, {config.RewardHead} head, init {spec.RewardModel.Init}" +
             (memberCount > 1 ? $", {memberCount} members" : "") + $") on {source}"), ct);
 
+        string? baseFolder = spec.RewardModel.Init == "sft"
+            ? await files.FetchAsync(runId, CheckpointKinds.Policy, 0, ct)
+            : null;
         var members = new List<RewardModel>();
         int lastStep = 0;
         try
@@ -52,7 +55,9 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             for (int k = 0; k < memberCount; k++)
             {
                 int seed = RewardModelTraining.MemberSeed(spec.Seed, k);
-                var model = await compute.Run(() => RewardModelBase.Fresh(config, config.RewardHead, seed), ct);
+                var model = await compute.Run(() => baseFolder == null
+                    ? RewardModelBase.Fresh(config, config.RewardHead, seed)
+                    : RewardModelBase.FromFolder(baseFolder, config.RewardHead, seed), ct);
                 members.Add(model);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";

@@ -6,8 +6,9 @@ namespace RlhfPlatform.Cli.Demo;
 public static class DemoSpecs
 {
     /// <summary>Reward models the demo compares, in table order.</summary>
-    public static readonly string[] FullRewardModels = ["bt"];
-    public static readonly string[] QuickRewardModels = ["bt"];
+    public static readonly string[] FullRewardModels =
+        ["bt", "margin", "label-smoothing", "ensemble", "bsr", "grm-sft", "grm-dpo", "grm-dpo-noref"];
+    public static readonly string[] QuickRewardModels = ["bt", "bsr", "grm-sft"];
 
     public static RunSpec Create(bool quick, int seed, string experiment, string objective, string sftData, string pairData) => new()
     {

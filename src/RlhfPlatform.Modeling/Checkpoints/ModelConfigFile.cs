@@ -5,7 +5,8 @@ namespace RlhfPlatform.Modeling.Checkpoints;
 
 /// <summary>
 /// Reads and writes config.json. Accepts the HF shapes of LlamaForCausalLM, Qwen2ForCausalLM and
-/// MistralForCausalLM (unknown extra fields are ignored) and rejects other architectures by name,
+/// MistralForCausalLM, and their ...ForSequenceClassification forms (HF's reward models: the same
+/// decoder with a scalar head); unknown extra fields are ignored; other architectures are rejected by name,
 /// as well as settings the decoder does not implement (rope_scaling, an activation other than SiLU),
 /// rather than loading a model that would compute something else.
 /// </summary>
@@ -19,6 +20,9 @@ public static class ModelConfigFile
         ["LlamaForCausalLM"] = "llama",
         ["Qwen2ForCausalLM"] = "qwen2",
         ["MistralForCausalLM"] = "mistral",
+        ["LlamaForSequenceClassification"] = "llama",
+        ["Qwen2ForSequenceClassification"] = "qwen2",
+        ["MistralForSequenceClassification"] = "mistral",
     };
 
     static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
