@@ -51,9 +51,11 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("Update")] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);
 }
 
-/// <summary>Evaluates a policy version against the reference on held-out prompts. Key: run id.</summary>
+/// <summary>Evaluates a policy version against the reference on held-out prompts, as a background job. Key: run id.</summary>
 [Alias("rlhf.IEvaluatorGrain")]
 public interface IEvaluatorGrain : IGrainWithStringKey
 {
-    [Alias("Evaluate")] Task<EvaluationReport> Evaluate(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel);
+    [Alias("Start")] Task Start(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel);
+    [Alias("GetProgress")] Task<EvaluationProgress> GetProgress();
+    [Alias("Cancel")] Task Cancel();
 }

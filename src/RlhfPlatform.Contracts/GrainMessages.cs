@@ -2,9 +2,22 @@ namespace RlhfPlatform.Contracts;
 
 public enum JobState { Idle, Running, Succeeded, Failed, Cancelled }
 
-/// <summary>Progress of long work that runs inside a grain activation (training jobs).</summary>
+/// <summary>What every long job inside a grain activation reports while it runs.</summary>
+public interface IJobProgress
+{
+    JobState State { get; }
+    int Step { get; }
+    int TotalSteps { get; }
+    string? Error { get; }
+}
+
+/// <summary>Progress of a training job; Checkpoint is set once it succeeded.</summary>
 [GenerateSerializer, Alias("rlhf.JobProgress")]
-public sealed record JobProgress(JobState State, int Step, int TotalSteps, string? Error, CheckpointRef? Checkpoint);
+public sealed record JobProgress(JobState State, int Step, int TotalSteps, string? Error, CheckpointRef? Checkpoint) : IJobProgress;
+
+/// <summary>Progress of an evaluation job; Report is set once it succeeded.</summary>
+[GenerateSerializer, Alias("rlhf.EvaluationProgress")]
+public sealed record EvaluationProgress(JobState State, int Step, int TotalSteps, string? Error, EvaluationReport? Report) : IJobProgress;
 
 /// <summary>What the run is doing now, for progress displays.</summary>
 [GenerateSerializer, Alias("rlhf.RunProgress")]

@@ -7,41 +7,53 @@ namespace RlhfPlatform.Grains;
 /// progress read by polling, cancellable. The body runs on the activation's scheduler (its heavy
 /// parts are awaited from the <see cref="ComputeQueue"/>), so the grain's fields stay single-threaded.
 /// </summary>
-public sealed class BackgroundJob
+public sealed class BackgroundJob<TResult> where TResult : class
 {
     CancellationTokenSource? cancellation;
 
-    public JobProgress Progress { get; private set; } = new(JobState.Idle, 0, 0, null, null);
+    public JobState State { get; private set; } = JobState.Idle;
+    public int Step { get; private set; }
+    public int TotalSteps { get; private set; }
+    public string? Error { get; private set; }
+    public TResult? Result { get; private set; }
 
     /// <summary>Starts the body unless the job is running or already succeeded (idempotent start).</summary>
-    public void Start(Func<CancellationToken, Task<CheckpointRef>> body)
+    public void Start(Func<CancellationToken, Task<TResult>> body)
     {
-        if (Progress.State is JobState.Running or JobState.Succeeded) return;
+        if (State is JobState.Running or JobState.Succeeded) return;
         cancellation = new CancellationTokenSource();
-        Progress = new JobProgress(JobState.Running, 0, 0, null, null);
+        (State, Step, TotalSteps, Error) = (JobState.Running, 0, 0, null);
         _ = RunAsync(body, cancellation.Token);
     }
 
-    public void Report(int step, int totalSteps) => Progress = Progress with { Step = step, TotalSteps = totalSteps };
+    public void Report(int step, int totalSteps) => (Step, TotalSteps) = (step, totalSteps);
 
     public void Cancel() => cancellation?.Cancel();
 
-    async Task RunAsync(Func<CancellationToken, Task<CheckpointRef>> body, CancellationToken ct)
+    async Task RunAsync(Func<CancellationToken, Task<TResult>> body, CancellationToken ct)
     {
         try
         {
-            var checkpoint = await body(ct);
-            Progress = Progress with { State = JobState.Succeeded, Checkpoint = checkpoint };
+            Result = await body(ct);
+            State = JobState.Succeeded;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Progress = Progress with { State = JobState.Cancelled };
+            State = JobState.Cancelled;
         }
         catch (Exception e)
         {
-            Progress = Progress with { State = JobState.Failed, Error = ErrorText.Of(e) };
+            Error = ErrorText.Of(e);
+            State = JobState.Failed;
         }
     }
+}
+
+public static class BackgroundJobProgress
+{
+    public static JobProgress Of(BackgroundJob<CheckpointRef> job) => new(job.State, job.Step, job.TotalSteps, job.Error, job.Result);
+
+    public static EvaluationProgress Of(BackgroundJob<EvaluationReport> job) => new(job.State, job.Step, job.TotalSteps, job.Error, job.Result);
 }
 
 public static class ErrorText

@@ -13,14 +13,30 @@ namespace RlhfPlatform.Grains;
 /// </summary>
 public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IEvaluatorGrain
 {
-    public async Task<EvaluationReport> Evaluate(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel)
+    readonly BackgroundJob<EvaluationReport> job = new();
+
+    public Task Start(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel)
+    {
+        job.Start(ct => EvaluateAsync(spec, policyVersion, referenceVersion, rewardModel, ct));
+        return Task.CompletedTask;
+    }
+
+    public Task<EvaluationProgress> GetProgress() => Task.FromResult(BackgroundJobProgress.Of(job));
+
+    public Task Cancel()
+    {
+        job.Cancel();
+        return Task.CompletedTask;
+    }
+
+    async Task<EvaluationReport> EvaluateAsync(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel, CancellationToken ct)
     {
         string runId = this.GetPrimaryKeyString();
         using var policy = new LoadedPolicy(files, compute, runId);
         using var reference = new LoadedPolicy(files, compute, runId);
-        var policyModel = await policy.GetAsync(policyVersion);
-        var referenceModel = await reference.GetAsync(referenceVersion);
-        using var proxy = await LoadedRewardSource.LoadAsync(files, compute, rewardModel);
+        var policyModel = await policy.GetAsync(policyVersion, ct);
+        var referenceModel = await reference.GetAsync(referenceVersion, ct);
+        using var proxy = await LoadedRewardSource.LoadAsync(files, compute, rewardModel, ct);
         var gold = new TextRewardSource(SpecMapping.Tokenizer, SpecMapping.Task(spec).GoldReward);
         var prompts = RunData.EvalPrompts(spec);
         var options = new EvaluationOptions
@@ -29,14 +45,19 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
             Seed = Training.SeedMix.Derive(spec.Seed, 40_000_000),
         };
 
-        var (sampled, greedy) = await compute.Run(() => (
-            PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options),
-            PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true })));
+        int parts = spec.Evaluation.BestOfN > 0 ? 3 : 2;
+        var sampled = await compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options), ct);
+        job.Report(1, parts);
+        var greedy = await compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true }), ct);
+        job.Report(2, parts);
         var metrics = new Dictionary<string, double>(sampled.ToMetrics());
         foreach (var (name, value) in greedy.ToMetrics()) metrics[name] = value;
-        await runs.RecordMetricsAsync(runId, RunMetrics.Points(policyVersion, metrics));
+        await runs.RecordMetricsAsync(runId, RunMetrics.Points(policyVersion, metrics), ct);
         if (spec.Evaluation.BestOfN > 0)
-            await RecordBestOfNCurveAsync(runId, spec, referenceModel, prompts, proxy, gold, options);
+        {
+            await RecordBestOfNCurveAsync(runId, spec, referenceModel, prompts, proxy, gold, options, ct);
+            job.Report(3, parts);
+        }
         return new EvaluationReport(policyVersion, sampled.GoldReward, sampled.ReferenceGoldReward, sampled.ProxyReward,
             sampled.Length.Mean, sampled.ReferenceLength.Mean, sampled.WinRates.WinRate, prompts.Length)
         {
@@ -49,17 +70,17 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
 
     /// <summary>GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.</summary>
     async Task RecordBestOfNCurveAsync(string runId, RunSpec spec, Modeling.CausalLm reference, int[][] prompts,
-        IRewardSource proxy, IRewardSource gold, EvaluationOptions options)
+        IRewardSource proxy, IRewardSource gold, EvaluationOptions options, CancellationToken ct)
     {
         var subset = prompts.Take(spec.Evaluation.BestOfNPrompts).ToArray();
         var result = await compute.Run(() => BestOfN.Run(reference, subset, spec.Evaluation.BestOfN, options.Generation,
-            proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)));
+            proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)), ct);
         var points = result.Curve.SelectMany(p => new[]
         {
             new MetricPoint("bon/kl", p.N, p.Kl),
             new MetricPoint("bon/proxy_reward", p.N, p.ProxyReward),
             new MetricPoint("bon/gold_reward", p.N, p.GoldReward),
         }).ToArray();
-        await runs.RecordMetricsAsync(runId, points);
+        await runs.RecordMetricsAsync(runId, points, ct);
     }
 }

@@ -19,7 +19,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 {
     const int StepsPerChunk = 10;
     const long SftSeedStream = 10_000_000, RlUpdateSeedStream = 20_000_000;
-    readonly BackgroundJob sft = new();
+    readonly BackgroundJob<CheckpointRef> sft = new();
     CausalLm? policy;
     int version = -1;
     IPolicyUpdate? rl;
@@ -34,7 +34,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         return Task.CompletedTask;
     }
 
-    public Task<JobProgress> GetSftProgress() => Task.FromResult(sft.Progress);
+    public Task<JobProgress> GetSftProgress() => Task.FromResult(BackgroundJobProgress.Of(sft));
 
     public Task CancelSft()
     {

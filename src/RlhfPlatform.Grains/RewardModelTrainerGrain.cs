@@ -17,7 +17,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
 {
     const int StepsPerChunk = 10;
     const long SeedStream = 30_000_000;
-    readonly BackgroundJob job = new();
+    readonly BackgroundJob<CheckpointRef> job = new();
 
     public Task Start(RunSpec spec)
     {
@@ -25,7 +25,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         return Task.CompletedTask;
     }
 
-    public Task<JobProgress> GetProgress() => Task.FromResult(job.Progress);
+    public Task<JobProgress> GetProgress() => Task.FromResult(BackgroundJobProgress.Of(job));
 
     public Task Cancel()
     {

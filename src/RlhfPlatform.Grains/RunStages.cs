@@ -35,7 +35,7 @@ public sealed class RunStages(
         await EnterAsync(RunStage.RewardModel);
         var trainer = grains.GetGrain<IRewardModelTrainerGrain>(GrainKeys.Join(runId, spec.RewardModel.Name));
         await trainer.Start(spec);
-        return await WaitAsync(RunStage.RewardModel, trainer.GetProgress, trainer.Cancel);
+        return (await WaitAsync(RunStage.RewardModel, trainer.GetProgress, trainer.Cancel)).Checkpoint!;
     }
 
     async Task<int> PolicyAsync(CheckpointRef rewardModel, IReadOnlyList<CheckpointRef> checkpoints)
@@ -74,7 +74,8 @@ public sealed class RunStages(
     {
         await EnterAsync(RunStage.Evaluation);
         var evaluator = grains.GetGrain<IEvaluatorGrain>(runId);
-        var report = await evaluator.Evaluate(spec, finalVersion, 0, rewardModel);
+        await evaluator.Start(spec, finalVersion, 0, rewardModel);
+        var report = (await WaitAsync(RunStage.Evaluation, evaluator.GetProgress, evaluator.Cancel)).Report!;
         await runs.SaveResultsAsync(runId, [
             new RunResult("gold_reward_before", report.ReferenceGoldReward),
             new RunResult("gold_reward_after", report.GoldReward),
@@ -125,7 +126,8 @@ public sealed class RunStages(
         await report(stage, 0, 0);
     }
 
-    async Task<CheckpointRef> WaitAsync(RunStage stage, Func<Task<JobProgress>> poll, Func<Task> cancel)
+    /// <summary>Polls a job until it ends; returns its last progress (holding the job's result) if it succeeded.</summary>
+    async Task<TProgress> WaitAsync<TProgress>(RunStage stage, Func<Task<TProgress>> poll, Func<Task> cancel) where TProgress : IJobProgress
     {
         while (true)
         {
@@ -138,7 +140,7 @@ public sealed class RunStages(
             await report(stage, progress.Step, progress.TotalSteps);
             switch (progress.State)
             {
-                case JobState.Succeeded: return progress.Checkpoint!;
+                case JobState.Succeeded: return progress;
                 case JobState.Failed: throw new InvalidOperationException($"{stage.ToWire()} failed: {progress.Error}");
                 case JobState.Cancelled: throw new OperationCanceledException($"{stage.ToWire()} was cancelled");
                 case JobState.Idle: throw new InvalidOperationException($"{stage.ToWire()} job is not running (its grain was reactivated); restart the run");

@@ -52,8 +52,8 @@ public static class TrainerCheckpoint
         if (state.Objective != trainer.Objective.Name || state.Seed != trainer.Seed || state.TotalSteps != trainer.TotalSteps)
             throw new InvalidDataException($"{statePath} belongs to another training ({state.Objective}, seed {state.Seed}, {state.TotalSteps} steps), " +
                                            $"not this one ({trainer.Objective.Name}, seed {trainer.Seed}, {trainer.TotalSteps} steps)");
-        ModelCheckpoint.LoadWeights(trainer.Model, Path.Combine(folder, ModelFile));
-        if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFile));
+        ModelCheckpoint.LoadWeightsFromFile(trainer.Model, Path.Combine(folder, ModelFile));
+        if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeightsFromFile(reference, Path.Combine(folder, ReferenceFile));
         trainer.Optimizer.load_state_dict(Path.Combine(folder, OptimizerFile));
         trainer.Order.Restore(state.Epoch, state.Position);
         trainer.StepsDone = state.Step;
