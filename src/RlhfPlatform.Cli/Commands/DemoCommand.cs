@@ -30,17 +30,23 @@ public static class DemoCommand
             Description = "Reward-model objectives to compare (default: all for a full run, a few with --quick)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var rmInitOption = new Option<string>("--rm-init")
+        {
+            Description = "Where reward models start: sft (the SFT policy, default) or scratch (random weights)",
+            DefaultValueFactory = _ => "sft",
+        };
+        rmInitOption.AcceptOnlyFromAmong("sft", "scratch");
         var command = new Command("demo", "Run the synthetic RLHF benchmark end to end on the CPU: SFT, reward models, RLOO, evaluation")
         {
-            outOption, quickOption, jsonOption, seedOption, modelsOption,
+            outOption, quickOption, jsonOption, seedOption, modelsOption, rmInitOption,
         };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(() => RunAsync(
             result.GetValue(outOption)!, result.GetValue(quickOption), result.GetValue(jsonOption), result.GetValue(seedOption),
-            result.GetValue(modelsOption), ct)));
+            result.GetValue(modelsOption), result.GetValue(rmInitOption)!, ct)));
         return command;
     }
 
-    static async Task<int> RunAsync(string outDirectory, bool quick, string? jsonPath, int seed, string[]? objectives, CancellationToken ct)
+    static async Task<int> RunAsync(string outDirectory, bool quick, string? jsonPath, int seed, string[]? objectives, string rmInit, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         outDirectory = Path.GetFullPath(outDirectory);
@@ -48,7 +54,7 @@ public static class DemoCommand
         objectives = objectives is { Length: > 0 } ? objectives : quick ? DemoSpecs.QuickRewardModels : DemoSpecs.FullRewardModels;
         string experiment = $"demo-s{seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         var (sftPath, pairsPath, flipped) = DemoData.Write(Path.Combine(outDirectory, "data"), 12, quick, seed);
-        var specs = objectives.Select(o => RunSpecParser.Parse(RunSpecParser.ToJson(DemoSpecs.Create(quick, seed, experiment, o, sftPath, pairsPath)))).ToList();
+        var specs = objectives.Select(o => RunSpecParser.Parse(RunSpecParser.ToJson(DemoSpecs.Create(quick, seed, experiment, o, rmInit, sftPath, pairsPath)))).ToList();
         AnsiConsole.MarkupLine($"[bold]rlhf demo[/] ({(quick ? "quick" : "full")}, seed {seed}): synthetic length task, " +
                                $"{specs.Count} reward models, {flipped} preference labels flipped (25% noise)");
 

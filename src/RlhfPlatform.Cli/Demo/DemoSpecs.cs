@@ -10,7 +10,7 @@ public static class DemoSpecs
         ["bt", "margin", "label-smoothing", "ensemble", "bsr", "grm-sft", "grm-dpo", "grm-dpo-noref"];
     public static readonly string[] QuickRewardModels = ["bt", "bsr", "grm-sft"];
 
-    public static RunSpec Create(bool quick, int seed, string experiment, string objective, string sftData, string pairData) => new()
+    public static RunSpec Create(bool quick, int seed, string experiment, string objective, string rmInit, string sftData, string pairData) => new()
     {
         Name = $"demo-{objective}",
         Experiment = experiment,
@@ -25,6 +25,7 @@ public static class DemoSpecs
         {
             Name = objective,
             Objective = objective,
+            Init = rmInit,
             Data = pairData,
             Model = new ModelSpec { Layers = 2, Dim = 64, Heads = 4, MaxSeqLen = 64 },
             Epochs = quick ? 1 : 2,
