@@ -61,13 +61,6 @@ public static class ModelCheckpoint
         LoadWeights(model, files);
     }
 
-    /// <summary>As <see cref="LoadWeights(nn.Module, string)"/>, from one safetensors file.</summary>
-    public static void LoadWeightsFromFile(nn.Module model, string path)
-    {
-        using var files = WeightFiles.OpenFile(path);
-        LoadWeights(model, files);
-    }
-
     static void LoadWeights(nn.Module model, WeightFiles files)
     {
         var state = model.state_dict();

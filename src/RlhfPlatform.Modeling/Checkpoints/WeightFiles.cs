@@ -31,16 +31,12 @@ public sealed class WeightFiles : IDisposable
     {
         string index = Path.Combine(folder, IndexFileName), single = Path.Combine(folder, SingleFileName);
         if (File.Exists(index)) return OpenSharded(folder, index);
-        if (File.Exists(single)) return OpenFile(single);
+        if (File.Exists(single))
+        {
+            var file = SafeTensorsFile.Open(single);
+            return new WeightFiles([file], file.Entries.Keys.ToDictionary(k => k, _ => file, StringComparer.Ordinal));
+        }
         throw new FileNotFoundException($"no {SingleFileName} or {IndexFileName} in model folder {folder}", single);
-    }
-
-    /// <summary>Opens one safetensors file of any name (e.g. a trainer's reference copy next to its model).</summary>
-    public static WeightFiles OpenFile(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"weights file not found: {path}", path);
-        var file = SafeTensorsFile.Open(path);
-        return new WeightFiles([file], file.Entries.Keys.ToDictionary(k => k, _ => file, StringComparer.Ordinal));
     }
 
     /// <summary>See <see cref="SafeTensorsFile.ReadInto"/>.</summary>

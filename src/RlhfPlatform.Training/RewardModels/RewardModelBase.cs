@@ -11,41 +11,29 @@ namespace RlhfPlatform.Training.RewardModels;
 /// </summary>
 public static class RewardModelBase
 {
-    /// <summary>HF's architecture name for a decoder with a scalar head.</summary>
-    public const string SequenceClassification = "LlamaForSequenceClassification";
 
     public static RewardModel Fresh(ModelConfig config, string head, int seed)
     {
         manual_seed(seed);
-        return new RewardModel(config with { RewardHead = head, Architectures = [SequenceClassification] });
+        return new RewardModel(config with { RewardHead = head });
     }
 
     /// <summary>Copies every tensor of the base except score.*; every other tensor of the model must be in the file.</summary>
     public static RewardModel FromFolder(string folder, string head, int seed)
     {
-        var config = ModelCheckpoint.ReadConfig(folder) with { RewardHead = head, Architectures = [SequenceClassification] };
+        var config = ModelCheckpoint.ReadConfig(folder) with { RewardHead = head };
         manual_seed(seed);
         var model = new RewardModel(config);
-        string path = Path.Combine(folder, ModelCheckpoint.WeightsFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no {ModelCheckpoint.WeightsFile} in base model folder {folder}", path);
-        var loaded = SafeTensors.Read(path);
-        try
+        using var files = WeightFiles.Open(folder);
+        var state = model.state_dict();
+        var missing = state.Keys.Where(k => !k.StartsWith("score.", StringComparison.Ordinal) && !files.Entries.ContainsKey(k)).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{folder}: the base lacks tensors the reward model needs: {string.Join(", ", missing)}");
+        foreach (var (name, target) in state)
         {
-            var state = model.state_dict();
-            var missing = state.Keys.Where(k => !k.StartsWith("score.", StringComparison.Ordinal) && !loaded.ContainsKey(k)).ToList();
-            if (missing.Count > 0) throw new InvalidDataException($"{path} lacks tensors the reward model needs: {string.Join(", ", missing)}");
-            using var noGrad = no_grad();
-            foreach (var (name, target) in state)
-            {
-                if (name.StartsWith("score.", StringComparison.Ordinal)) continue;
-                if (!target.shape.SequenceEqual(loaded[name].shape))
-                    throw new InvalidDataException($"{path}: tensor {name} has shape [{string.Join(", ", loaded[name].shape)}], the model needs [{string.Join(", ", target.shape)}]");
-                target.copy_(loaded[name].to_type(target.dtype));
-            }
-        }
-        finally
-        {
-            foreach (var t in loaded.Values) t.Dispose();
+            if (name.StartsWith("score.", StringComparison.Ordinal)) continue;
+            if (!target.shape.SequenceEqual(files.Entries[name].Shape))
+                throw new InvalidDataException($"{folder}: tensor {name} has shape [{string.Join(", ", files.Entries[name].Shape)}], the model needs [{string.Join(", ", target.shape)}]");
+            files.ReadInto(name, target);
         }
         return model;
     }

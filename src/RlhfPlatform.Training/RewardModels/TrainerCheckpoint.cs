@@ -6,8 +6,8 @@ namespace RlhfPlatform.Training.RewardModels;
 
 /// <summary>
 /// Saves and restores a <see cref="RewardModelTrainer"/>'s whole state in a folder:
-///   model.safetensors      every weight of the reward model (backbone, LM head, reward head)
-///   reference.safetensors  the frozen reference (grm-dpo only)
+///   model/model.safetensors      every weight of the reward model (backbone, LM head, reward head)
+///   reference/model.safetensors  the frozen reference (grm-dpo only)
 ///   optimizer.bin          AdamW's state (per-parameter step, exp_avg, exp_avg_sq; TorchSharp's own format)
 ///   trainer_state.json     step, data position (epoch, index; the order of an epoch is a function of
 ///                          seed and epoch), early-stopping state, and torch's global CPU RNG state
@@ -17,8 +17,8 @@ namespace RlhfPlatform.Training.RewardModels;
 public static class TrainerCheckpoint
 {
     public const string StateFile = "trainer_state.json";
-    const string ModelFile = "model.safetensors";
-    const string ReferenceFile = "reference.safetensors";
+    const string ModelFolder = "model";
+    const string ReferenceFolder = "reference";
     const string OptimizerFile = "optimizer.bin";
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -29,9 +29,8 @@ public static class TrainerCheckpoint
     public static void Save(RewardModelTrainer trainer, string folder)
     {
         Directory.CreateDirectory(folder);
-        SafeTensors.Write(Path.Combine(folder, ModelFile), trainer.Model.state_dict().Select(kv => (kv.Key, kv.Value)));
-        if (trainer.Reference is { } reference)
-            SafeTensors.Write(Path.Combine(folder, ReferenceFile), reference.state_dict().Select(kv => (kv.Key, kv.Value)));
+        WriteWeights(trainer.Model, Path.Combine(folder, ModelFolder));
+        if (trainer.Reference is { } reference) WriteWeights(reference, Path.Combine(folder, ReferenceFolder));
         trainer.Optimizer.save_state_dict(Path.Combine(folder, OptimizerFile));
         using var rng = get_rng_state();
         var state = new State(trainer.Objective.Name, trainer.Seed, trainer.StepsDone, trainer.TotalSteps, trainer.Order.Epoch, trainer.Order.Position,
@@ -52,13 +51,19 @@ public static class TrainerCheckpoint
         if (state.Objective != trainer.Objective.Name || state.Seed != trainer.Seed || state.TotalSteps != trainer.TotalSteps)
             throw new InvalidDataException($"{statePath} belongs to another training ({state.Objective}, seed {state.Seed}, {state.TotalSteps} steps), " +
                                            $"not this one ({trainer.Objective.Name}, seed {trainer.Seed}, {trainer.TotalSteps} steps)");
-        ModelCheckpoint.LoadWeightsFromFile(trainer.Model, Path.Combine(folder, ModelFile));
-        if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeightsFromFile(reference, Path.Combine(folder, ReferenceFile));
+        ModelCheckpoint.LoadWeights(trainer.Model, Path.Combine(folder, ModelFolder));
+        if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFolder));
         trainer.Optimizer.load_state_dict(Path.Combine(folder, OptimizerFile));
         trainer.Order.Restore(state.Epoch, state.Position);
         trainer.StepsDone = state.Step;
         trainer.EarlyStop?.Restore(state.EarlyStopBest, state.EarlyStopSinceBest);
         using var rng = tensor(Convert.FromBase64String(state.TorchRngState));
         set_rng_state(rng);
+    }
+
+    static void WriteWeights(nn.Module model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        SafeTensors.Write(Path.Combine(folder, WeightFiles.SingleFileName), model.state_dict().Select(kv => (kv.Key, kv.Value)));
     }
 }
