@@ -44,15 +44,16 @@ static class SamplingLoop
         var logProbs = zeros(rows, maxNew, ScalarType.Float32, device);
         var finished = zeros(rows, ScalarType.Bool, device);
         var stopIds = tensor(options.StopTokens.Concat(config.EosTokenIds).Select(t => (long)t).ToArray(), device: device);
+        using var padId = ((long)config.PadTokenId).ToScalar();
         int steps = 0;
         while (steps < maxNew)
         {
             using var scope = NewDisposeScope();
             long filled = longestPrompt + steps;
             var (next, logProb) = TokenSampler.Next(nextLogits(ids, mask, filled), options, rng);
-            ids.select(1, filled).copy_(next.masked_fill(finished, config.PadTokenId));
+            ids.select(1, filled).copy_(next.masked_fill(finished, padId));
             mask.select(1, filled).copy_(finished.logical_not());
-            logProbs.select(1, steps).copy_(logProb.masked_fill(finished, 0));
+            logProbs.select(1, steps).copy_(logProb.masked_fill(finished, TorchScalars.Zero));
             if (!options.IgnoreEos) finished.logical_or_(isin(next, stopIds));
             afterToken?.Invoke(steps);
             steps++;

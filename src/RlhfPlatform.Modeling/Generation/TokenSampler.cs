@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Generation;
@@ -9,7 +10,8 @@ public static class TokenSampler
     public static (Tensor Tokens, Tensor LogProbs) Next(Tensor logits, GenerationOptions options, Generator rng)
     {
         using var scope = NewDisposeScope();
-        var scaled = options.Greedy ? logits : logits / options.Temperature;
+        using var temperature = options.Temperature.ToScalar();
+        var scaled = options.Greedy ? logits : logits / temperature;
         var logProbs = scaled.log_softmax(-1);
         Tensor tokens;
         if (options.Greedy)
@@ -31,7 +33,7 @@ public static class TokenSampler
         if (topK > 0 && topK < vocab)
         {
             var kth = logits.topk(topK, dim: -1).values.narrow(-1, topK - 1, 1);
-            logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
+            logits = logits.masked_fill(logits.lt(kth), TorchScalars.NegativeInfinity);
         }
         if (topP < 1.0)
         {
@@ -39,9 +41,10 @@ public static class TokenSampler
             var probs = sorted.softmax(-1);
             // Drop a token once the tokens before it already hold top-p of the mass (the first always stays).
             var massBefore = probs.cumsum(-1) - probs;
-            var dropSorted = massBefore.gt(topP);
+            using var topPScalar = topP.ToScalar();
+            var dropSorted = massBefore.gt(topPScalar);
             var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
-            logits = logits.masked_fill(drop, double.NegativeInfinity);
+            logits = logits.masked_fill(drop, TorchScalars.NegativeInfinity);
         }
         return logits;
     }

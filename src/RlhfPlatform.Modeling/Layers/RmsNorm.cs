@@ -11,12 +11,14 @@ namespace RlhfPlatform.Modeling.Layers;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     readonly Parameter weight;
-    readonly double eps;
+    // Held for the module's life: an implicit double → Scalar conversion per call would be left to the GC
+    // finalizer, which can free it while the native op still reads it (see TorchScalars).
+    readonly Scalar eps;
 
     public RmsNorm(long dim, double eps) : base(nameof(RmsNorm))
     {
         weight = new Parameter(ones(dim));
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         RegisterComponents();
     }
 

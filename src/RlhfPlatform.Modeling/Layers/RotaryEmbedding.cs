@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Layers;
@@ -18,8 +19,10 @@ public static class RotaryEmbedding
         using var scope = NewDisposeScope();
         // Angles reach position · 1 rad, so fp32 is the least precision they need; fp64 models get fp64 tables.
         var angleType = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
-        var exponent = arange(0, headDim, 2, dtype: angleType, device: positions.device) / headDim;
-        var inverseFrequency = pow(theta, -exponent);                                   // [d/2]
+        using var headDimScalar = ((double)headDim).ToScalar();
+        using var negativeLogTheta = (-Math.Log(theta)).ToScalar();
+        var exponent = arange(0, headDim, 2, dtype: angleType, device: positions.device) / headDimScalar;
+        var inverseFrequency = exponent.mul(negativeLogTheta).exp_();                   // θ^(-2i/d), [d/2]
         var angles = positions.to_type(angleType).unsqueeze(-1) * inverseFrequency;     // [B, T, d/2]
         var cos = angles.cos();
         var sin = angles.sin();
@@ -34,6 +37,6 @@ public static class RotaryEmbedding
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
         var swapped = x.roll(half, -1);                                                 // [x₂, x₁]
-        return (x * cos).addcmul_(swapped, signedSin, 1).MoveToOuterDisposeScope();
+        return (x * cos).addcmul_(swapped, signedSin, TorchScalars.One).MoveToOuterDisposeScope();
     }
 }
