@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Generation;
@@ -13,7 +14,8 @@ public static class ResponseLogProbs
     {
         using var scope = NewDisposeScope();
         var logits = model.Logits(batch.InputIds, batch.AttentionMask, null);
-        if (temperature != 1.0) logits = logits / temperature;
+        using var temperatureScalar = temperature.ToScalar();
+        if (temperature != 1.0) logits = logits / temperatureScalar;
         long t = batch.InputIds.shape[1];
         // logits at t-1 predict token t.
         var logProbs = logits.narrow(1, 0, t - 1).log_softmax(-1);
