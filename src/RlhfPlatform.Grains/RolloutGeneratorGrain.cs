@@ -1,4 +1,6 @@
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Modeling.Generation;
+using RlhfPlatform.Training.Rl;
 
 namespace RlhfPlatform.Grains;
 
@@ -19,7 +21,11 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
     {
         var current = await policy!.GetAsync(request.PolicyVersion);
         var referenceModel = await reference!.GetAsync(0);
-        return await compute.Run(() => RolloutSampling.Sample(current, referenceModel, request));
+        var generation = new GenerationOptions { MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature };
+        var rollouts = await compute.Run(() =>
+            RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed));
+        return new RolloutBatch(request.PolicyVersion, rollouts.Prompts, rollouts.Responses, rollouts.LogProbs,
+            rollouts.RefLogProbs, rollouts.SamplesPerPrompt);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)

@@ -45,17 +45,29 @@ public sealed class ApiClient(string baseUrl) : IDisposable
     public async Task<string> GetComparisonAsync(string experiment, string format, CancellationToken ct)
     {
         using var response = await http.GetAsync($"api/experiments/{Uri.EscapeDataString(experiment)}/comparison?format={format}", ct);
-        if (response.IsSuccessStatusCode) return await response.Content.ReadAsStringAsync(ct);
-        await ReadAsync(response, ct);
-        return "";
+        if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
     }
 
     static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken ct)
     {
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-        if (response.IsSuccessStatusCode) return body;
-        string detail = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : body.ToString();
-        throw new ArgumentException($"admin API answered {(int)response.StatusCode}: {detail}");
+        if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+    }
+
+    /// <summary>The one-line error for a failed answer: the problem details' detail when there is one, else the body.</summary>
+    static async Task<ArgumentException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        string body = await response.Content.ReadAsStringAsync(ct);
+        string detail = body;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("detail", out var d))
+                detail = d.GetString() ?? body;
+        }
+        catch (JsonException) { /* not JSON: the body itself is the message */ }
+        return new ArgumentException($"admin API answered {(int)response.StatusCode}: {detail}");
     }
 
     public void Dispose() => http.Dispose();
