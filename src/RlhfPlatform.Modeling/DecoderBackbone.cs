@@ -47,7 +47,7 @@ public sealed class DecoderBackbone : Module<Tensor, Tensor>
             throw new ArgumentException($"sequence of {past + t} tokens exceeds max_position_embeddings {Config.MaxPositions}");
 
         var realKeys = attentionMask.to_type(ScalarType.Bool);
-        var positions = (attentionMask.to_type(ScalarType.Int64).cumsum(1) - 1).clamp_min(0).narrow(1, past, t);
+        var positions = attentionMask.to_type(ScalarType.Int64).cumsum(1).sub(TorchScalars.IntOne).clamp_min(TorchScalars.IntZero).narrow(1, past, t);
         var mask = BuildMask(realKeys, past, t);
         var x = embed_tokens.forward(inputIds);
         var (cos, sin) = RotaryEmbedding.Tables(positions, Config.HeadDim, Config.RopeTheta, x.dtype);
@@ -60,8 +60,8 @@ public sealed class DecoderBackbone : Module<Tensor, Tensor>
     static Tensor BuildMask(Tensor realKeys, long past, long t)
     {
         long s = realKeys.shape[1];
-        var queryIndex = arange(past, past + t, device: realKeys.device).unsqueeze(1);
-        var keyIndex = arange(0, s, device: realKeys.device).unsqueeze(0);
+        var queryIndex = ScalarOps.Range(past, past + t, realKeys.device).unsqueeze(1);
+        var keyIndex = ScalarOps.Range(0, s, realKeys.device).unsqueeze(0);
         var causal = keyIndex.le(queryIndex);
         var self = keyIndex.eq(queryIndex);
         return causal.unsqueeze(0).logical_and(realKeys.unsqueeze(1)).logical_or(self.unsqueeze(0)).unsqueeze(1);

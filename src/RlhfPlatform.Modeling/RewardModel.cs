@@ -63,7 +63,7 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
     {
         using var scope = NewDisposeScope();
         long t = attentionMask.shape[1];
-        var weightedIndex = attentionMask.to_type(ScalarType.Int64) * arange(1, t + 1, device: attentionMask.device);
+        var weightedIndex = attentionMask.to_type(ScalarType.Int64) * ScalarOps.Range(1, t + 1, attentionMask.device);
         var lastIndex = weightedIndex.argmax(1);                                        // [B]
         var gatherIndex = lastIndex.view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
         return hidden.gather(1, gatherIndex).squeeze(1).MoveToOuterDisposeScope();

@@ -1,16 +1,140 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling;
 
 /// <summary>
-/// TorchSharp turns a double argument into a native Scalar that nothing keeps alive; its finalizer can
-/// then free it on the finalizer thread while the native op that received its handle still reads it
-/// (seen as "Unknown scalar type" / INTERNAL ASSERT at c10/core/Scalar.h in long runs). On hot paths,
-/// pass a Scalar that stays referenced for the whole call: one of these, a field, or a `using var`.
+/// The safe way to hand a number to TorchSharp. TorchSharp 0.107 reads a Scalar's native handle, calls
+/// libtorch and never touches the Scalar again, so a temporary one — every implicit conversion
+/// (`x * 0.5`, `clamp(a, b)`), and the hidden `1` inside `add(Tensor)`, `+`, `add_(Scalar)`,
+/// `square()` — can be finalized while libtorch still reads it ("Unknown scalar type" at
+/// c10/core/Scalar.h). Every Scalar here is referenced until the native call returns: the constants
+/// are static, and the helpers hold computed values in a `using var` around the one call that reads
+/// them. The NativeSafety tests scan every src assembly for anything else.
 /// </summary>
 public static class TorchScalars
 {
     public static readonly Scalar One = 1.0.ToScalar();
     public static readonly Scalar Zero = 0.0.ToScalar();
+    public static readonly Scalar Two = 2.0.ToScalar();
+    public static readonly Scalar MinusOne = (-1.0).ToScalar();
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+    public static readonly Scalar IntZero = 0L.ToScalar();
+    public static readonly Scalar IntOne = 1L.ToScalar();
+    public static readonly Scalar IntTwo = 2L.ToScalar();
+}
+
+/// <summary>Tensor ops with a number operand, each keeping its Scalar alive for the call (see <see cref="TorchScalars"/>).</summary>
+public static class ScalarOps
+{
+    /// <summary>a + b (TorchSharp's `+` passes a temporary alpha).</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, TorchScalars.One);
+
+    /// <summary>a += b in place.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, TorchScalars.One);
+
+    /// <summary>a + alpha·b.</summary>
+    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha)
+    {
+        using var s = alpha.ToScalar();
+        return a.add(b, s);
+    }
+
+    public static Tensor Plus(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.add(s, TorchScalars.One);
+    }
+
+    public static Tensor Minus(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.sub(s);
+    }
+
+    /// <summary>value - x.</summary>
+    public static Tensor SubtractedFrom(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.neg().add_(s, TorchScalars.One);
+    }
+
+    public static Tensor Times(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.mul(s);
+    }
+
+    public static Tensor TimesInPlace(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.mul_(s);
+    }
+
+    public static Tensor DividedBy(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.div(s);
+    }
+
+    public static Tensor Squared(this Tensor x) => x.mul(x);
+
+    public static Tensor ClampMin(this Tensor x, double min)
+    {
+        using var s = min.ToScalar();
+        return x.clamp_min(s);
+    }
+
+    public static Tensor ClampMax(this Tensor x, double max)
+    {
+        using var s = max.ToScalar();
+        return x.clamp_max(s);
+    }
+
+    public static Tensor Clamp(this Tensor x, double min, double max)
+    {
+        using var lo = min.ToScalar();
+        using var hi = max.ToScalar();
+        return x.clamp(lo, hi);
+    }
+
+    public static Tensor Pow(this Tensor x, double exponent)
+    {
+        using var s = exponent.ToScalar();
+        return x.pow(s);
+    }
+
+    public static Tensor FillWhere(this Tensor x, Tensor mask, double value)
+    {
+        using var s = value.ToScalar();
+        return x.masked_fill(mask, s);
+    }
+
+    public static Tensor GreaterThan(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.gt(s);
+    }
+
+    public static Tensor LessThan(this Tensor x, double value)
+    {
+        using var s = value.ToScalar();
+        return x.lt(s);
+    }
+
+    /// <summary>[start, stop) as int64 on the device.</summary>
+    public static Tensor Range(long start, long stop, Device? device = null)
+    {
+        using var from = start.ToScalar();
+        using var to = stop.ToScalar();
+        using var step = 1L.ToScalar();
+        return arange(from, to, step, ScalarType.Int64, device);
+    }
+
+    /// <summary>A tensor of the given shape filled with value.</summary>
+    public static Tensor Filled(long[] shape, double value, ScalarType dtype, Device? device = null)
+    {
+        using var s = value.ToScalar();
+        return full(shape, s, dtype, device);
+    }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using System.Diagnostics;
 using static TorchSharp.torch;
+using RlhfPlatform.Modeling.Optimization;
 
 namespace RlhfPlatform.Modeling.Benchmarks;
 
@@ -29,7 +30,7 @@ public static class TrainStepBenchmark
         using var model = new CausalLm(config);
         model.to(device);
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
+        using var optimizer = new AdamW(model.parameters(), 1e-4);
         var generator = new Generator(1, device);
 
         long parameters = model.parameters().Sum(p => p.numel());
@@ -51,7 +52,7 @@ public static class TrainStepBenchmark
             tokens / best, flops / 1e9, achieved, achieved / gemmPeakGflops);
     }
 
-    static void Step(CausalLm model, optim.Optimizer optimizer, TrainSize size, Generator generator, Device device)
+    static void Step(CausalLm model, AdamW optimizer, TrainSize size, Generator generator, Device device)
     {
         using var scope = NewDisposeScope();
         var ids = randint(0, size.Vocab, [size.Batch, size.SequenceLength + 1], generator: generator, device: device);
@@ -59,8 +60,8 @@ public static class TrainStepBenchmark
         var targets = ids.narrow(1, 1, size.SequenceLength);
         var logits = model.forward(inputs);
         var loss = nn.functional.cross_entropy(logits.reshape(-1, size.Vocab), targets.reshape(-1));
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
     }
 }

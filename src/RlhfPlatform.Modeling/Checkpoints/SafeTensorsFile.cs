@@ -19,11 +19,12 @@ public sealed class SafeTensorsFile : IDisposable
     readonly long dataStart;
     readonly long maxChunkBytes;
 
-    SafeTensorsFile(string path, FileStream stream, Dictionary<string, Entry> entries, long dataStart, long maxChunkBytes)
+    SafeTensorsFile(string path, FileStream stream, Dictionary<string, Entry> entries, Dictionary<string, string> metadata, long dataStart, long maxChunkBytes)
     {
         Path = path;
         this.stream = stream;
         Entries = entries;
+        Metadata = metadata;
         this.dataStart = dataStart;
         this.maxChunkBytes = maxChunkBytes;
     }
@@ -31,6 +32,9 @@ public sealed class SafeTensorsFile : IDisposable
     public string Path { get; }
 
     public IReadOnlyDictionary<string, Entry> Entries { get; }
+
+    /// <summary>The header's string-to-string "__metadata__" (empty when it has none).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     public static SafeTensorsFile Open(string path) => Open(path, SafeTensors.MaxChunkBytes);
 
@@ -40,8 +44,8 @@ public sealed class SafeTensorsFile : IDisposable
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
-            var (entries, dataStart) = ReadHeader(stream, path);
-            return new SafeTensorsFile(path, stream, entries, dataStart, maxChunkBytes);
+            var (entries, metadata, dataStart) = ReadHeader(stream, path);
+            return new SafeTensorsFile(path, stream, entries, metadata, dataStart, maxChunkBytes);
         }
         catch
         {
@@ -106,7 +110,7 @@ public sealed class SafeTensorsFile : IDisposable
 
     public void Dispose() => stream.Dispose();
 
-    static (Dictionary<string, Entry> Entries, long DataStart) ReadHeader(FileStream stream, string path)
+    static (Dictionary<string, Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadHeader(FileStream stream, string path)
     {
         long fileLength = stream.Length;
         if (fileLength < 8) throw Corrupt(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
@@ -129,12 +133,20 @@ public sealed class SafeTensorsFile : IDisposable
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, node) in header)
         {
-            if (name == "__metadata__") continue;
+            if (name == "__metadata__")
+            {
+                // The format says string to string; anything else is ignored rather than failing a weights load over it.
+                if (node is JsonObject values)
+                    foreach (var (key, value) in values)
+                        if (value is JsonValue v && v.TryGetValue(out string? text)) metadata[key] = text;
+                continue;
+            }
             entries[name] = ParseEntry(path, name, node, dataLength);
         }
-        return (entries, dataStart);
+        return (entries, metadata, dataStart);
     }
 
     static Entry ParseEntry(string path, string name, JsonNode? node, long dataLength)

@@ -27,7 +27,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         bool upcast = x.dtype is ScalarType.Float16 or ScalarType.BFloat16;
         var wide = upcast ? x.to_type(ScalarType.Float32) : x;
-        var normed = wide * wide.square().mean([-1L], keepdim: true).add_(eps).rsqrt_();
+        var normed = wide * wide.Squared().mean([-1L], keepdim: true).add_(eps, TorchScalars.One).rsqrt_();
         if (upcast) normed = normed.to_type(x.dtype);
         return (normed * weight).MoveToOuterDisposeScope();
     }

@@ -21,7 +21,8 @@ public static class RotaryEmbedding
         var angleType = dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         using var headDimScalar = ((double)headDim).ToScalar();
         using var negativeLogTheta = (-Math.Log(theta)).ToScalar();
-        var exponent = arange(0, headDim, 2, dtype: angleType, device: positions.device) / headDimScalar;
+        using var stop = ((long)headDim).ToScalar();
+        var exponent = arange(TorchScalars.IntZero, stop, TorchScalars.IntTwo, angleType, positions.device) / headDimScalar;
         var inverseFrequency = exponent.mul(negativeLogTheta).exp_();                   // θ^(-2i/d), [d/2]
         var angles = positions.to_type(angleType).unsqueeze(-1) * inverseFrequency;     // [B, T, d/2]
         var cos = angles.cos();

@@ -38,7 +38,7 @@ public static class HiddenStateDiagnostics
         using var scope = NewDisposeScope();
         var singular = linalg.svdvals(matrix.to_type(ScalarType.Float64));
         var p = singular / singular.sum();
-        var entropy = -(p * p.clamp_min(1e-300).log()).sum();
+        var entropy = -(p * p.ClampMin(1e-300).log()).sum();
         return entropy.exp().item<double>();
     }
 

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -22,8 +23,8 @@ public sealed class BatchSumToZero(double lambda) : IRewardObjective
         using var scope = NewDisposeScope();
         var bt = BradleyTerry.Loss(batch.Chosen, batch.Rejected);
         var batchMean = cat([batch.Chosen, batch.Rejected]).mean();
-        var penalty = batch.Pairs * batchMean.square();
-        var loss = bt + lambda * penalty;
+        var penalty = batchMean.Squared().Times(batch.Pairs);
+        var loss = bt.PlusScaled(penalty, lambda);
         return new RewardLoss(loss.MoveToOuterDisposeScope(),
             [("bt", bt.detach().MoveToOuterDisposeScope()), ("bsr", penalty.detach().MoveToOuterDisposeScope())]);
     }

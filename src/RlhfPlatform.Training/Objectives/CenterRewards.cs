@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -21,8 +22,8 @@ public sealed class CenterRewards(double coefficient) : IRewardObjective
     {
         using var scope = NewDisposeScope();
         var bt = BradleyTerry.Loss(batch.Chosen, batch.Rejected);
-        var penalty = (batch.Chosen + batch.Rejected).square().mean();
-        var loss = bt + coefficient * penalty;
+        var penalty = batch.Chosen.Plus(batch.Rejected).Squared().mean();
+        var loss = bt.PlusScaled(penalty, coefficient);
         return new RewardLoss(loss.MoveToOuterDisposeScope(),
             [("bt", bt.detach().MoveToOuterDisposeScope()), ("center", penalty.detach().MoveToOuterDisposeScope())]);
     }

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -22,7 +23,7 @@ public sealed class GrmDpo(double alpha, double beta) : IRewardObjective
         var policy = RewardBatch.Require(batch.ChosenLogProbs, "chosen log-probs", Name) - RewardBatch.Require(batch.RejectedLogProbs, "rejected log-probs", Name);
         var reference = RewardBatch.Require(batch.ReferenceChosenLogProbs, "reference chosen log-probs", Name)
                         - RewardBatch.Require(batch.ReferenceRejectedLogProbs, "reference rejected log-probs", Name);
-        var regularizer = (-nn.functional.logsigmoid(beta * (policy - reference))).mean();
+        var regularizer = (-nn.functional.logsigmoid((policy - reference).Times(beta))).mean();
         var result = GrmMixing.Mix(batch, regularizer, "dpo", alpha);
         return new RewardLoss(result.Total.MoveToOuterDisposeScope(), result.Terms.Select(t => (t.Name, t.Value.MoveToOuterDisposeScope())).ToArray());
     }

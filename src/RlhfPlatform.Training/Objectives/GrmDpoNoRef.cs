@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -18,7 +19,7 @@ public sealed class GrmDpoNoRef(double alpha, double beta) : IRewardObjective
     {
         using var scope = NewDisposeScope();
         var policy = RewardBatch.Require(batch.ChosenLogProbs, "chosen log-probs", Name) - RewardBatch.Require(batch.RejectedLogProbs, "rejected log-probs", Name);
-        var regularizer = (-nn.functional.logsigmoid(beta * policy)).mean();
+        var regularizer = (-nn.functional.logsigmoid(policy.Times(beta))).mean();
         var result = GrmMixing.Mix(batch, regularizer, "dpo", alpha);
         return new RewardLoss(result.Total.MoveToOuterDisposeScope(), result.Terms.Select(t => (t.Name, t.Value.MoveToOuterDisposeScope())).ToArray());
     }

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -12,7 +13,7 @@ public static class GrmMixing
     {
         using var scope = NewDisposeScope();
         var bt = BradleyTerry.Loss(batch.Chosen, batch.Rejected);
-        var loss = (1 - alpha) * bt + alpha * regularizer;
+        var loss = bt.Times(1 - alpha).PlusScaled(regularizer, alpha);
         return new RewardLoss(loss.MoveToOuterDisposeScope(),
             [("bt", bt.detach().MoveToOuterDisposeScope()), (regularizerName, regularizer.detach().MoveToOuterDisposeScope())]);
     }

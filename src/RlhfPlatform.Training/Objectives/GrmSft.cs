@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -23,7 +24,7 @@ public sealed class GrmSft(double alpha, double beta, bool logSigmoid) : IReward
         using var scope = NewDisposeScope();
         var logProbs = RewardBatch.Require(batch.ChosenLogProbs, "chosen log-probs", Name);
         var regularizer = logSigmoid
-            ? (-nn.functional.logsigmoid(beta * logProbs)).mean()
+            ? (-nn.functional.logsigmoid(logProbs.Times(beta))).mean()
             : (-logProbs).mean();
         var result = GrmMixing.Mix(batch, regularizer, "sft", alpha);
         return new RewardLoss(result.Total.MoveToOuterDisposeScope(), result.Terms.Select(t => (t.Name, t.Value.MoveToOuterDisposeScope())).ToArray());

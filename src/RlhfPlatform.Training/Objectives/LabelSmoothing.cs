@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -16,7 +17,7 @@ public sealed class LabelSmoothing(double epsilon) : IRewardObjective
     {
         using var scope = NewDisposeScope();
         var delta = batch.Chosen - batch.Rejected;
-        var loss = (-(1 - epsilon) * nn.functional.logsigmoid(delta) - epsilon * nn.functional.logsigmoid(-delta)).mean();
+        var loss = nn.functional.logsigmoid(delta).Times(-(1 - epsilon)).PlusScaled(nn.functional.logsigmoid(-delta), -epsilon).mean();
         var bt = (-nn.functional.logsigmoid(delta)).mean().detach();
         return new RewardLoss(loss.MoveToOuterDisposeScope(), [("smoothed", loss.detach().MoveToOuterDisposeScope()), ("bt", bt.MoveToOuterDisposeScope())]);
     }

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Objectives;
@@ -21,7 +22,7 @@ public sealed class MarginBradleyTerry(double? constantMargin) : IRewardObjectiv
     {
         using var scope = NewDisposeScope();
         var delta = batch.Chosen - batch.Rejected;
-        var shifted = constantMargin is { } m ? delta - m : delta - RewardBatch.Require(batch.Margins, "per-pair margins", Name);
+        var shifted = constantMargin is { } m ? delta.Minus(m) : delta - RewardBatch.Require(batch.Margins, "per-pair margins", Name);
         var loss = (-nn.functional.logsigmoid(shifted)).mean();
         var bt = BradleyTerry.Loss(batch.Chosen, batch.Rejected).detach();
         return new RewardLoss(loss.MoveToOuterDisposeScope(), [("margin", loss.detach().MoveToOuterDisposeScope()), ("bt", bt.MoveToOuterDisposeScope())]);

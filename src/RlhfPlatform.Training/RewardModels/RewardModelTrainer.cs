@@ -1,8 +1,9 @@
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Training.Data;
 using RlhfPlatform.Training.Objectives;
-using TorchSharp.Modules;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
+using RlhfPlatform.Modeling.Optimization;
 
 namespace RlhfPlatform.Training.RewardModels;
 
@@ -49,7 +50,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             foreach (var (name, parameter) in model.named_parameters())
                 if (!name.StartsWith("score.", StringComparison.Ordinal)) parameter.requires_grad = false;
         trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-        Optimizer = optim.AdamW(trainable, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        Optimizer = new AdamW(trainable, options.LearningRate, weightDecay: options.WeightDecay);
     }
 
     public RewardModel Model => model;
@@ -71,8 +72,8 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
         if (StepsDone >= TotalSteps) throw new InvalidOperationException($"training is done ({TotalSteps} steps)");
         model.train();
         double lr = options.LearningRate * schedule.Factor(StepsDone);
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
-        Optimizer.zero_grad();
+        Optimizer.LearningRate = lr;
+        Optimizer.ZeroGrad();
 
         var losses = new List<double>();
         var terms = new Dictionary<string, List<double>>();
@@ -86,7 +87,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             chosenRewards.AddRange(batch.Chosen.detach().data<float>().ToArray());
             rejectedRewards.AddRange(batch.Rejected.detach().data<float>().ToArray());
             var loss = objective.Compute(batch);
-            (loss.Total / options.GradientAccumulation).backward();
+            loss.Total.DividedBy(options.GradientAccumulation).backward();
             losses.Add(loss.Total.item<float>());
             foreach (var (name, value) in loss.Terms)
             {
@@ -95,7 +96,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             }
         }
         double gradNorm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm);
-        Optimizer.step();
+        Optimizer.Step();
         StepsDone++;
 
         var metrics = new Dictionary<string, double>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Modeling.Optimization;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.RewardModels;
@@ -8,7 +9,7 @@ namespace RlhfPlatform.Training.RewardModels;
 /// Saves and restores a <see cref="RewardModelTrainer"/>'s whole state in a folder:
 ///   model/model.safetensors      every weight of the reward model (backbone, LM head, reward head)
 ///   reference/model.safetensors  the frozen reference (grm-dpo only)
-///   optimizer.bin          AdamW's state (per-parameter step, exp_avg, exp_avg_sq; TorchSharp's own format)
+///   optimizer.safetensors  AdamW's moments (exp_avg.{i}, exp_avg_sq.{i}) and step count
 ///   trainer_state.json     step, data position (epoch, index; the order of an epoch is a function of
 ///                          seed and epoch), early-stopping state, and torch's global CPU RNG state
 ///                          (dropout of the mlp head), plus the objective and seed it must match.
@@ -19,7 +20,7 @@ public static class TrainerCheckpoint
     public const string StateFile = "trainer_state.json";
     const string ModelFolder = "model";
     const string ReferenceFolder = "reference";
-    const string OptimizerFile = "optimizer.bin";
+    const string OptimizerFile = AdamW.StateFileName;
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -31,7 +32,7 @@ public static class TrainerCheckpoint
         Directory.CreateDirectory(folder);
         WriteWeights(trainer.Model, Path.Combine(folder, ModelFolder));
         if (trainer.Reference is { } reference) WriteWeights(reference, Path.Combine(folder, ReferenceFolder));
-        trainer.Optimizer.save_state_dict(Path.Combine(folder, OptimizerFile));
+        trainer.Optimizer.Save(Path.Combine(folder, OptimizerFile));
         using var rng = get_rng_state();
         var state = new State(trainer.Objective.Name, trainer.Seed, trainer.StepsDone, trainer.TotalSteps, trainer.Order.Epoch, trainer.Order.Position,
             trainer.EarlyStop?.Metric, trainer.EarlyStop?.Best, trainer.EarlyStop?.EvaluationsSinceBest ?? 0,
@@ -53,7 +54,7 @@ public static class TrainerCheckpoint
                                            $"not this one ({trainer.Objective.Name}, seed {trainer.Seed}, {trainer.TotalSteps} steps)");
         ModelCheckpoint.LoadWeights(trainer.Model, Path.Combine(folder, ModelFolder));
         if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFolder));
-        trainer.Optimizer.load_state_dict(Path.Combine(folder, OptimizerFile));
+        trainer.Optimizer.Load(Path.Combine(folder, OptimizerFile));
         trainer.Order.Restore(state.Epoch, state.Position);
         trainer.StepsDone = state.Step;
         trainer.EarlyStop?.Restore(state.EarlyStopBest, state.EarlyStopSinceBest);

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.Rl;
@@ -15,9 +16,9 @@ public static class ClippedSurrogate
         using var scope = NewDisposeScope();
         var ratio = (logProbs - oldLogProbs).exp();
         var unclipped = ratio * advantages;
-        var clipped = ratio.clamp(1 - clipRange, 1 + clipRange) * advantages;
+        var clipped = ratio.Clamp(1 - clipRange, 1 + clipRange) * advantages;
         var loss = -minimum(unclipped, clipped);
-        var wasClipped = (ratio - 1).abs().gt(clipRange).to_type(ScalarType.Float32);
+        var wasClipped = ratio.sub(TorchScalars.One).abs().GreaterThan(clipRange).to_type(ScalarType.Float32);
         return (loss.MoveToOuterDisposeScope(), wasClipped.MoveToOuterDisposeScope());
     }
 }

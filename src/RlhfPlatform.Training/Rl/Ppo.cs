@@ -2,6 +2,7 @@ using TorchSharp;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
+using RlhfPlatform.Modeling.Optimization;
 
 namespace RlhfPlatform.Training.Rl;
 
@@ -91,10 +92,10 @@ public static class Ppo
     public static (Tensor Loss, Tensor ClipFraction) ValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clipRange)
     {
         using var scope = NewDisposeScope();
-        var clippedValues = oldValues + (values - oldValues).clamp(-clipRange, clipRange);
-        var unclippedLoss = (values - returns).square();
-        var clippedLoss = (clippedValues - returns).square();
-        var loss = 0.5 * TokenOutputs.MaskedMean(maximum(unclippedLoss, clippedLoss), mask);
+        var clippedValues = oldValues.Plus((values - oldValues).Clamp(-clipRange, clipRange));
+        var unclippedLoss = (values - returns).Squared();
+        var clippedLoss = (clippedValues - returns).Squared();
+        var loss = TokenOutputs.MaskedMean(maximum(unclippedLoss, clippedLoss), mask).Times(0.5);
         var fraction = TokenOutputs.MaskedMean(clippedLoss.gt(unclippedLoss).to_type(ScalarType.Float32), mask);
         return (loss.MoveToOuterDisposeScope(), fraction.MoveToOuterDisposeScope());
     }
@@ -104,8 +105,8 @@ public static class Ppo
     {
         using var scope = NewDisposeScope();
         var mean = TokenOutputs.MaskedMean(advantages, mask);
-        var variance = TokenOutputs.MaskedMean((advantages - mean).square(), mask);
-        return ((advantages - mean) * (variance + 1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
+        var variance = TokenOutputs.MaskedMean((advantages - mean).Squared(), mask);
+        return ((advantages - mean) * variance.Plus(1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
     }
 }
 
@@ -118,7 +119,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
     readonly ValueHead? sharedHead;
     readonly ValueModel? critic;
     readonly TorchSharp.Modules.Parameter[] parameters;
-    readonly optim.Optimizer optimizer;
+    readonly AdamW optimizer;
     readonly RewardNormalizer normalizer;
 
     public PpoTrainer(CausalLm policy, ILanguageModel reference, PpoOptions options)
@@ -145,7 +146,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
             criticParameters = critic.parameters();
         }
         parameters = policy.parameters().Concat(criticParameters).ToArray();
-        optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: 0.0);
+        optimizer = new AdamW(parameters, options.LearningRate, weightDecay: 0.0);
     }
 
     public KlController Kl { get; }
@@ -194,11 +195,11 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
                 var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, oldValues.index_select(0, index), returns.index_select(0, index),
                     rowMask, options.ValueClipRange);
                 var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
-                var loss = policyLoss + options.ValueCoef * valueLoss - options.EntropyCoef * meanEntropy;
-                optimizer.zero_grad();
+                var loss = policyLoss.PlusScaled(valueLoss, options.ValueCoef).PlusScaled(meanEntropy, -options.EntropyCoef);
+                optimizer.ZeroGrad();
                 loss.backward();
                 double gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
-                optimizer.step();
+                optimizer.Step();
                 totals.Add("rl/loss", loss.item<float>());
                 totals.Add("rl/policy_loss", policyLoss.item<float>());
                 totals.Add("rl/value_loss", valueLoss.item<float>());

@@ -1,6 +1,7 @@
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
+using RlhfPlatform.Modeling.Optimization;
 
 namespace RlhfPlatform.Training.Rl;
 
@@ -38,7 +39,7 @@ public static class Rloo
     public static Tensor SequenceRewards(Tensor rewards, Tensor logProbs, Tensor refLogProbs, double klCoef)
     {
         using var scope = NewDisposeScope();
-        return (rewards - klCoef * (logProbs - refLogProbs)).MoveToOuterDisposeScope();
+        return rewards.PlusScaled(logProbs - refLogProbs, -klCoef).MoveToOuterDisposeScope();
     }
 
     /// <summary>A_i for R [N] laid out as groups of k consecutive samples.</summary>
@@ -46,7 +47,7 @@ public static class Rloo
     {
         using var scope = NewDisposeScope();
         var grouped = sequenceRewards.view(-1, k);
-        var othersMean = (grouped.sum(1, keepdim: true) - grouped) / (k - 1);
+        var othersMean = (grouped.sum(1, keepdim: true) - grouped).DividedBy(k - 1);
         return (grouped - othersMean).view(-1).MoveToOuterDisposeScope();
     }
 
@@ -64,14 +65,14 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 {
     readonly CausalLm policy;
     readonly RlooOptions options;
-    readonly optim.Optimizer optimizer;
+    readonly AdamW optimizer;
 
     public RlooTrainer(CausalLm policy, RlooOptions options)
     {
         if (options.Epochs < 1 || options.MiniBatches < 1) throw new ArgumentException("RLOO needs at least one epoch and one minibatch");
         this.policy = policy;
         this.options = options;
-        optimizer = optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: 0.0);
+        optimizer = new AdamW(policy.parameters(), options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -104,10 +105,10 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
                 var logProbs = tokenLogProbs.sum(1);
                 var old = oldLogProbs.index_select(0, index);
                 var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
                 double gradNorm = nn.utils.clip_grad_norm_(policy.parameters(), options.MaxGradNorm);
-                optimizer.step();
+                optimizer.Step();
                 totals.Add("rl/loss", loss.item<float>());
                 totals.Add("rl/clip_fraction", clipFraction.item<float>());
                 totals.Add("rl/grad_norm", gradNorm);

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ public static class TokenOutputs
     public static (Tensor LogProbs, Tensor Entropy) FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature)
     {
         using var scope = NewDisposeScope();
-        if (temperature != 1.0) logits = logits / temperature;
+        if (temperature != 1.0) logits = logits.DividedBy(temperature);
         long t = inputIds.shape[1];
         // logits at t-1 predict token t.
         var logProbs = logits.narrow(1, 0, t - 1).log_softmax(-1);
@@ -40,6 +41,6 @@ public static class TokenOutputs
     public static Tensor MaskedMean(Tensor x, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        return ((x * mask).sum() / mask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return ((x * mask).sum() / mask.sum().clamp_min(TorchScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Training.Data;
 using static TorchSharp.torch;
+using RlhfPlatform.Modeling.Optimization;
 
 namespace RlhfPlatform.Training.Sft;
 
@@ -14,7 +15,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
     readonly IReadOnlyList<TokenizedResponse> data;
     readonly SftOptions options;
     readonly DataOrder order;
-    readonly optim.Optimizer optimizer;
+    readonly AdamW optimizer;
 
     public SftTrainer(CausalLm model, IReadOnlyList<TokenizedResponse> data, SftOptions options, int seed)
     {
@@ -22,7 +23,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         this.data = data;
         this.options = options;
         order = new DataOrder(data.Count, seed);
-        optimizer = optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: 0.0);
+        optimizer = new AdamW(model.parameters(), options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -37,10 +38,10 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         using var batch = SequenceBatch.Build(rows.Select(r => r.Prompt).ToArray(), rows.Select(r => r.Response).ToArray(), model.Config.PadTokenId);
         var tokenLogProbs = ResponseLogProbs.PerToken(model, batch);
         var loss = -tokenLogProbs.sum() / batch.ResponseMask.sum();
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
         double gradNorm = nn.utils.clip_grad_norm_(model.parameters(), options.MaxGradNorm);
-        optimizer.step();
+        optimizer.Step();
         StepsDone++;
         return new TrainingStepMetrics(StepsDone, new Dictionary<string, double>
         {
