@@ -21,6 +21,7 @@ public static class TrainerCheckpoint
     const string ModelFolder = "model";
     const string ReferenceFolder = "reference";
     const string OptimizerFile = AdamW.StateFileName;
+    const string LegacyOptimizerFile = "optimizer.bin";
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -52,6 +53,9 @@ public static class TrainerCheckpoint
         if (state.Objective != trainer.Objective.Name || state.Seed != trainer.Seed || state.TotalSteps != trainer.TotalSteps)
             throw new InvalidDataException($"{statePath} belongs to another training ({state.Objective}, seed {state.Seed}, {state.TotalSteps} steps), " +
                                            $"not this one ({trainer.Objective.Name}, seed {trainer.Seed}, {trainer.TotalSteps} steps)");
+        if (!File.Exists(Path.Combine(folder, OptimizerFile)) && File.Exists(Path.Combine(folder, LegacyOptimizerFile)))
+            throw new InvalidDataException($"trainer checkpoint {folder} was written by an older version (TorchSharp's {LegacyOptimizerFile}), " +
+                                           "which this one cannot resume: start the training again in a new folder");
         ModelCheckpoint.LoadWeights(trainer.Model, Path.Combine(folder, ModelFolder));
         if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFolder));
         trainer.Optimizer.Load(Path.Combine(folder, OptimizerFile));
