@@ -41,6 +41,17 @@ public sealed class AssemblyIl : IDisposable
         }
     }
 
+    /// <summary>The key of every method the assembly defines, with or without a body.</summary>
+    public IEnumerable<string> AllMethodKeys() => Metadata.MethodDefinitions.Select(h => MethodKeys.OfDefinition(Metadata, h));
+
+    /// <summary>Keys of the methods in other assemblies that this one calls, whose declaring type's name starts with the prefix.</summary>
+    public IEnumerable<string> CalledKeys(string typePrefix) => MethodsWithBodies()
+        .SelectMany(m => m.Instructions.Where(i => i.IsCall))
+        .Select(i => MethodKeys.OfOperand(Metadata, i.Handle))
+        .Where(t => t is { } target && target.DeclaringType.StartsWith(typePrefix, StringComparison.Ordinal))
+        .Select(t => t!.Value.Key)
+        .Distinct();
+
     /// <summary>"file.cs:line" of the statement holding the IL offset, or the assembly's name when there is no PDB.</summary>
     public string SourceOf(MethodDefinitionHandle method, int ilOffset)
     {
