@@ -4,17 +4,28 @@ using RlhfPlatform.Training.Data;
 
 namespace RlhfPlatform.Cli;
 
-/// <summary>Which failures are the user's to fix, and the one line that tells them what to fix.</summary>
+/// <summary>
+/// The one line a failed command prints after "error: ". Input the user must fix (a bad spec, a
+/// malformed record, a missing file, an unreachable store) keeps its own message, which already names
+/// the problem; any other failure is named by the stage it happened in: "rm train step 37: cause".
+/// </summary>
 public static class CliErrors
 {
-    public static string? Describe(Exception e) => e switch
+    /// <summary>RLHF_DEBUG=1 adds the full exception (stack traces included) after the error line.</summary>
+    public static bool Debug => Environment.GetEnvironmentVariable("RLHF_DEBUG") is "1" or "true";
+
+    public static string Describe(string stage, Exception e) =>
+        IsUserInput(ErrorText.Innermost(e)) ? ErrorText.Of(e) : ErrorText.Of(stage, e);
+
+    static bool IsUserInput(Exception e) => e is RunSpecException or DataFormatException or RunStoreUnavailableException
+        or CheckpointStoreUnavailableException or RunNotFoundException or FileNotFoundException or DirectoryNotFoundException
+        or ArgumentException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException
+        or Commands.AdminApiUnreachableException;
+
+    /// <summary>Writes the error line (and with RLHF_DEBUG the details) to stderr.</summary>
+    public static void Write(string stage, Exception e)
     {
-        RunSpecException or DataFormatException or RunStoreUnavailableException or CheckpointStoreUnavailableException
-            or RunNotFoundException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
-            or InvalidDataException => e.Message,
-        HttpRequestException http => $"cannot reach the admin API: {http.Message}",
-        UnauthorizedAccessException => e.Message,
-        OperationCanceledException => "cancelled",
-        _ => null,
-    };
+        Console.Error.WriteLine($"error: {Describe(stage, e)}");
+        if (Debug) Console.Error.WriteLine(e.ToString());
+    }
 }

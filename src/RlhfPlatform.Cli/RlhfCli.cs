@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RlhfPlatform.Cli.Commands;
+using RlhfPlatform.Cli.Hosting;
 
 namespace RlhfPlatform.Cli;
 
@@ -8,6 +9,7 @@ public static class RlhfCli
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        ProcessFailureLog.Install();
         var root = new RootCommand("RlhfPlatform: reward models, RLHF policy optimization and evaluation on Orleans.")
         {
             DemoCommand.Create(),
@@ -22,20 +24,41 @@ public static class RlhfCli
             BenchCommand.Create(),
             Commands.Rm.RmCommand.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        try
+        {
+            return await root.Parse(args).InvokeAsync();
+        }
+        catch (Exception e)
+        {
+            // Commands guard themselves; this catches what fails around them (parsing, help output).
+            CliErrors.Write("rlhf", e);
+            return 1;
+        }
     }
 
-    /// <summary>Runs a command body; known failures become one "error: ..." line on stderr and exit code 1.</summary>
-    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    /// <summary>
+    /// Runs a command body: any failure becomes one "error: ..." line on stderr (named by the command,
+    /// e.g. "rm train", unless the failure names a more precise stage) and exit code 1.
+    /// </summary>
+    public static async Task<int> GuardAsync(ParseResult result, Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (Exception e) when (CliErrors.Describe(e) is { } message)
+        catch (Exception e)
         {
-            await Console.Error.WriteLineAsync($"error: {message}");
+            CliErrors.Write(CommandPath(result), e);
             return 1;
         }
+    }
+
+    /// <summary>"rm train" for `rlhf rm train ...`: the names from below the root down to the invoked command.</summary>
+    public static string CommandPath(ParseResult result)
+    {
+        var names = new List<string>();
+        for (var command = result.CommandResult; command != null && command.Parent != null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, command.Command.Name);
+        return names.Count > 0 ? string.Join(' ', names) : "rlhf";
     }
 }

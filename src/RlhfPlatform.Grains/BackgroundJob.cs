@@ -18,19 +18,20 @@ public sealed class BackgroundJob<TResult> where TResult : class
     public TResult? Result { get; private set; }
 
     /// <summary>Starts the body unless the job is running or already succeeded (idempotent start).</summary>
-    public void Start(Func<CancellationToken, Task<TResult>> body)
+    /// <param name="stage">names the job in its error ("reward-model bt: cause") unless the body names a more precise stage</param>
+    public void Start(string stage, Func<CancellationToken, Task<TResult>> body)
     {
         if (State is JobState.Running or JobState.Succeeded) return;
         cancellation = new CancellationTokenSource();
         (State, Step, TotalSteps, Error) = (JobState.Running, 0, 0, null);
-        _ = RunAsync(body, cancellation.Token);
+        _ = RunAsync(stage, body, cancellation.Token);
     }
 
     public void Report(int step, int totalSteps) => (Step, TotalSteps) = (step, totalSteps);
 
     public void Cancel() => cancellation?.Cancel();
 
-    async Task RunAsync(Func<CancellationToken, Task<TResult>> body, CancellationToken ct)
+    async Task RunAsync(string stage, Func<CancellationToken, Task<TResult>> body, CancellationToken ct)
     {
         try
         {
@@ -43,7 +44,7 @@ public sealed class BackgroundJob<TResult> where TResult : class
         }
         catch (Exception e)
         {
-            Error = ErrorText.Of(e);
+            Error = ErrorText.Of(stage, e);
             State = JobState.Failed;
         }
     }
@@ -54,18 +55,4 @@ public static class BackgroundJobProgress
     public static JobProgress Of(BackgroundJob<CheckpointRef> job) => new(job.State, job.Step, job.TotalSteps, job.Error, job.Result);
 
     public static EvaluationProgress Of(BackgroundJob<EvaluationReport> job) => new(job.State, job.Step, job.TotalSteps, job.Error, job.Result);
-}
-
-public static class ErrorText
-{
-    /// <summary>One line: the innermost meaningful message, with its type when that adds something.</summary>
-    public static string Of(Exception e)
-    {
-        while (e is AggregateException { InnerExceptions.Count: 1 } aggregate) e = aggregate.InnerException!;
-        return e switch
-        {
-            ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException => e.Message,
-            _ => $"{e.GetType().Name}: {e.Message}",
-        };
-    }
 }

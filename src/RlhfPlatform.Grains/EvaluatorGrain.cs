@@ -13,11 +13,12 @@ namespace RlhfPlatform.Grains;
 /// </summary>
 public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IEvaluatorGrain
 {
+    static readonly string Stage = RunStage.Evaluation.ToWire();
     readonly BackgroundJob<EvaluationReport> job = new();
 
     public Task Start(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel)
     {
-        job.Start(ct => EvaluateAsync(spec, policyVersion, referenceVersion, rewardModel, ct));
+        job.Start(Stage, ct => EvaluateAsync(spec, policyVersion, referenceVersion, rewardModel, ct));
         return Task.CompletedTask;
     }
 
@@ -46,9 +47,11 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         };
 
         int parts = spec.Evaluation.BestOfN > 0 ? 3 : 2;
-        var sampled = await compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options), ct);
+        var sampled = await StageException.InAsync($"{Stage} of policy version {policyVersion} (sampled)",
+            () => compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options), ct));
         job.Report(1, parts);
-        var greedy = await compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true }), ct);
+        var greedy = await StageException.InAsync($"{Stage} of policy version {policyVersion} (greedy)",
+            () => compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true }), ct));
         job.Report(2, parts);
         var metrics = new Dictionary<string, double>(sampled.ToMetrics());
         foreach (var (name, value) in greedy.ToMetrics()) metrics[name] = value;
@@ -73,8 +76,8 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         IRewardSource proxy, IRewardSource gold, EvaluationOptions options, CancellationToken ct)
     {
         var subset = prompts.Take(spec.Evaluation.BestOfNPrompts).ToArray();
-        var result = await compute.Run(() => BestOfN.Run(reference, subset, spec.Evaluation.BestOfN, options.Generation,
-            proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)), ct);
+        var result = await StageException.InAsync($"{Stage} best-of-{spec.Evaluation.BestOfN}", () => compute.Run(() =>
+            BestOfN.Run(reference, subset, spec.Evaluation.BestOfN, options.Generation, proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)), ct));
         var points = result.Curve.SelectMany(p => new[]
         {
             new MetricPoint("bon/kl", p.N, p.Kl),

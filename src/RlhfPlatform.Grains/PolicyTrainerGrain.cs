@@ -30,7 +30,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     public Task StartSft(RunSpec spec)
     {
-        sft.Start(ct => SftAsync(spec, ct));
+        sft.Start(RunStage.Sft.ToWire(), ct => SftAsync(spec, ct));
         return Task.CompletedTask;
     }
 
@@ -91,7 +91,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             while (!trainer.IsDone)
             {
-                var steps = await compute.RunSeeded(SeedMix.Derive(spec.Seed, SftSeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct);
+                var steps = await StageException.InAsync(() => $"{RunStage.Sft.ToWire()} step {trainer.StepsDone + 1}",
+                    () => compute.RunSeeded(SeedMix.Derive(spec.Seed, SftSeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct));
                 await runs.RecordMetricsAsync(RunId, RunMetrics.Points(steps), ct);
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }

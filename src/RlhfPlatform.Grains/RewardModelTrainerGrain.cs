@@ -21,7 +21,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
 
     public Task Start(RunSpec spec)
     {
-        job.Start(ct => TrainAsync(spec, ct));
+        job.Start(Stage(spec), ct => TrainAsync(spec, ct));
         return Task.CompletedTask;
     }
 
@@ -32,6 +32,8 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         job.Cancel();
         return Task.CompletedTask;
     }
+
+    static string Stage(RunSpec spec) => $"{RunStage.RewardModel.ToWire()} {spec.RewardModel.Name}";
 
     async Task<CheckpointRef> TrainAsync(RunSpec spec, CancellationToken ct)
     {
@@ -61,11 +63,13 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
                 members.Add(model);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";
+                string member = memberCount > 1 ? $" member {k}" : "";
                 while (!trainer.IsDone)
                 {
                     // Each chunk reseeds torch's global RNG (dropout), so interleaved runs stay reproducible.
                     long chunkSeed = SeedMix.Derive(seed, SeedStream + trainer.StepsDone);
-                    var steps = await compute.RunSeeded(chunkSeed, () => trainer.Steps(StepsPerChunk), ct);
+                    var steps = await StageException.InAsync(() => $"{Stage(spec)}{member} step {trainer.StepsDone + 1}",
+                        () => compute.RunSeeded(chunkSeed, () => trainer.Steps(StepsPerChunk), ct));
                     await runs.RecordMetricsAsync(runId, steps.SelectMany(s => s.Values.Select(v =>
                         new MetricPoint(v.Key.StartsWith("rm/", StringComparison.Ordinal) ? prefix + v.Key[3..] : v.Key, s.Step, v.Value))).ToArray(), ct);
                     job.Report(k * trainer.TotalSteps + trainer.StepsDone, memberCount * trainer.TotalSteps);
@@ -74,8 +78,8 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             }
             var trained = new TrainedRewardModel(members, SpecMapping.Tokenizer,
                 objective is Training.Objectives.Ensemble ensemble ? ensemble.Aggregate : Training.Objectives.EnsembleAggregate.Mean);
-            var heldOut = await compute.Run(() => RewardModelEvaluation.Evaluate(trained, new PreferenceEvalSet(
-                "heldout", RunData.HeldOutPairs(spec), [], new Training.Data.DataLoadReport())), ct);
+            var heldOut = await StageException.InAsync($"{Stage(spec)} held-out evaluation", () => compute.Run(() =>
+                RewardModelEvaluation.Evaluate(trained, new PreferenceEvalSet("heldout", RunData.HeldOutPairs(spec), [], new Training.Data.DataLoadReport())), ct));
             await runs.RecordMetricsAsync(runId, HeldOutMetrics(heldOut, lastStep), ct);
             return await files.PublishFolderAsync(compute, runId, CheckpointKinds.RewardModel(spec.RewardModel.Name), 1,
                 folder => RewardModelFolder.Save(trained, folder), ct);

@@ -59,8 +59,10 @@ public sealed class RunGrain(IRunStore runs, ILogger<RunGrain> logger) : Grain, 
         }
         catch (Exception e)
         {
-            string error = ErrorText.Of(e);
-            logger.LogError(e, "Run {Run} failed", RunId);
+            string error = ErrorText.Of((progress?.Stage ?? run.Stage).ToWire(), e);
+            // One line by default; the stack trace only when debug logging asks for it.
+            logger.LogError("Run {Run} failed: {Error}", RunId, error);
+            logger.LogDebug(e, "Run {Run} failure details", RunId);
             var current = await runs.GetRunAsync(RunId);
             if (await runs.UpdateRunAsync(RunId, RunStatus.Failed, current?.Stage ?? RunStage.Pending, error))
                 await runs.AppendEventAsync(RunId, RunMetrics.Event("failed", error));

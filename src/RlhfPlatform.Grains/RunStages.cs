@@ -48,22 +48,24 @@ public sealed class RunStages(
         var generator = grains.GetGrain<IRolloutGeneratorGrain>(GrainKeys.Join(runId, 0));
         var scorer = grains.GetGrain<IRewardScorerGrain>(GrainKeys.Join(runId, rewardModel.Kind, rewardModel.Version));
         var task = SpecMapping.Task(spec);
-        await trainer.BeginRl(spec, version);
+        string stage = $"{RunStage.Policy.ToWire()} {spec.Rl.Algorithm}";
+        int startVersion = version;
+        await StageException.InAsync($"{stage} start from policy version {startVersion}", () => trainer.BeginRl(spec, startVersion));
         while (version < spec.Rl.Steps)
         {
             ct.ThrowIfCancellationRequested();
             int step = version + 1;
             var request = new RolloutRequest(version, RunData.TrainPrompts(spec, step), spec.Rl.SamplesPerPrompt,
                 spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
-            var batch = await generator.Generate(request);
-            float[] rewards = await scorer.Score(batch.Prompts, batch.Responses);
+            var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generator.Generate(request));
+            float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
             string[] texts = batch.Responses.Select(RunData.ResponseText).ToArray();
             var rolloutMetrics = new Dictionary<string, double>
             {
                 ["rl/gold_reward"] = batch.Prompts.Select(RunData.PromptText).Zip(texts, task.GoldReward).Average(),
                 ["rl/length"] = texts.Average(t => t.Length),
             };
-            var update = await trainer.Update(batch, rewards, rolloutMetrics);
+            var update = await StageException.InAsync($"{stage} step {step} update", () => trainer.Update(batch, rewards, rolloutMetrics));
             version = update.NewVersion;
             await report(RunStage.Policy, version, spec.Rl.Steps);
         }
@@ -141,7 +143,7 @@ public sealed class RunStages(
             switch (progress.State)
             {
                 case JobState.Succeeded: return progress;
-                case JobState.Failed: throw new InvalidOperationException($"{stage.ToWire()} failed: {progress.Error}");
+                case JobState.Failed: throw new StageException(stage.ToWire(), progress.Error ?? $"{stage.ToWire()}: failed without an error");
                 case JobState.Cancelled: throw new OperationCanceledException($"{stage.ToWire()} was cancelled");
                 case JobState.Idle: throw new InvalidOperationException($"{stage.ToWire()} job is not running (its grain was reactivated); restart the run");
             }

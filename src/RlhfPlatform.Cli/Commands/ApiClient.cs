@@ -19,34 +19,51 @@ public sealed class ApiClient(string baseUrl) : IDisposable
     public async Task<JsonElement> PostRunAsync(RunSpec spec, CancellationToken ct)
     {
         using var content = new StringContent(RunSpecParser.ToJson(spec), System.Text.Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync("api/runs", content, ct);
+        using var response = await SendAsync(() => http.PostAsync("api/runs", content, ct), ct);
         return await ReadAsync(response, ct);
     }
 
     public async Task<JsonElement> GetRunAsync(string runId, CancellationToken ct)
     {
-        using var response = await http.GetAsync($"api/runs/{Uri.EscapeDataString(runId)}", ct);
+        using var response = await SendAsync(() => http.GetAsync($"api/runs/{Uri.EscapeDataString(runId)}", ct), ct);
         return await ReadAsync(response, ct);
     }
 
     public async Task<JsonElement> ListRunsAsync(string? experiment, CancellationToken ct)
     {
         string query = experiment == null ? "" : $"?experiment={Uri.EscapeDataString(experiment)}";
-        using var response = await http.GetAsync($"api/runs{query}", ct);
+        using var response = await SendAsync(() => http.GetAsync($"api/runs{query}", ct), ct);
         return await ReadAsync(response, ct);
     }
 
     public async Task<JsonElement> CancelRunAsync(string runId, CancellationToken ct)
     {
-        using var response = await http.PostAsync($"api/runs/{Uri.EscapeDataString(runId)}/cancel", null, ct);
+        using var response = await SendAsync(() => http.PostAsync($"api/runs/{Uri.EscapeDataString(runId)}/cancel", null, ct), ct);
         return await ReadAsync(response, ct);
     }
 
     public async Task<string> GetComparisonAsync(string experiment, string format, CancellationToken ct)
     {
-        using var response = await http.GetAsync($"api/experiments/{Uri.EscapeDataString(experiment)}/comparison?format={format}", ct);
+        using var response = await SendAsync(() => http.GetAsync($"api/experiments/{Uri.EscapeDataString(experiment)}/comparison?format={format}", ct), ct);
         if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, ct);
         return await response.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>Sends a request; no connection, or no answer within the timeout, becomes one clear error.</summary>
+    async Task<HttpResponseMessage> SendAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
+    {
+        try
+        {
+            return await send();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AdminApiUnreachableException($"cannot reach the admin API: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new AdminApiUnreachableException($"the admin API at {http.BaseAddress} did not answer within {http.Timeout.TotalSeconds:0} s", e);
+        }
     }
 
     static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken ct)

@@ -26,7 +26,7 @@ public static class BenchCommand
         {
             jsonOption, quickOption, threadsOption,
         };
-        model.SetAction((result, ct) => RlhfCli.GuardAsync(() => Task.FromResult(
+        model.SetAction((result, ct) => RlhfCli.GuardAsync(result, () => Task.FromResult(
             RunModel(result.GetValue(jsonOption), result.GetValue(quickOption), result.GetValue(threadsOption)))));
         return new Command("bench", "Benchmarks") { model };
     }

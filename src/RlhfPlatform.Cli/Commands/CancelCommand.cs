@@ -10,7 +10,7 @@ public static class CancelCommand
         var runArgument = new Argument<string>("run") { Description = "Run id" };
         var apiOption = ApiClient.UrlOption();
         var command = new Command("cancel", "Cancel a run") { runArgument, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var api = new ApiClient(result.GetValue(apiOption)!);
             var run = await api.CancelRunAsync(result.GetValue(runArgument)!, ct);

@@ -12,7 +12,7 @@ public static class CompareCommand
         formatOption.AcceptOnlyFromAmong("json", "csv", "svg");
         var apiOption = ApiClient.UrlOption();
         var command = new Command("compare", "Compare the runs of an experiment (RLOO outcome per reward model)") { experimentArgument, formatOption, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var api = new ApiClient(result.GetValue(apiOption)!);
             Console.WriteLine(await api.GetComparisonAsync(result.GetValue(experimentArgument)!, result.GetValue(formatOption)!, ct));

@@ -40,7 +40,7 @@ public static class DemoCommand
         {
             outOption, quickOption, jsonOption, seedOption, modelsOption, rmInitOption,
         };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(() => RunAsync(
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, () => RunAsync(
             result.GetValue(outOption)!, result.GetValue(quickOption), result.GetValue(jsonOption), result.GetValue(seedOption),
             result.GetValue(modelsOption), result.GetValue(rmInitOption)!, ct)));
         return command;
@@ -86,10 +86,14 @@ public static class DemoCommand
                 await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(json, RunSpecParser.JsonOptions), ct);
                 AnsiConsole.MarkupLine($"results JSON: {Markup.Escape(Path.GetFullPath(jsonPath))}");
             }
-            var failed = final.Where(p => p.Status != RunStatus.Completed).ToList();
-            foreach (var run in failed)
-                await Console.Error.WriteLineAsync($"error: run {run.RunId} {run.Status.ToWire()}: {run.Error}");
-            return failed.Count == 0 ? 0 : 1;
+            var failed = final.Select((progress, i) => (runs[i].Label, Progress: progress))
+                .Where(r => r.Progress.Status != RunStatus.Completed).ToList();
+            if (failed.Count == 0) return 0;
+            // One line for the command: the first failed run's error, and which others failed.
+            var (label, first) = failed[0];
+            string others = failed.Count > 1 ? $" (also not completed: {string.Join(", ", failed.Skip(1).Select(r => r.Label))})" : "";
+            await Console.Error.WriteLineAsync($"error: demo run {label}: {first.Error ?? first.Status.ToWire()}{others}");
+            return 1;
         }
         finally
         {

@@ -28,7 +28,7 @@ public static class GenerateCommand
         {
             modelOption, promptOption, maxNewOption, temperatureOption, topPOption, topKOption, seedOption, chatOption, jsonOption, dtypeOption, deviceOption,
         };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(() =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
         {
             double temperature = result.GetValue(temperatureOption);
             if (temperature < 0) throw new ArgumentException($"temperature must not be negative (got {temperature})");

@@ -14,7 +14,7 @@ public static class RunsCommand
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON" };
         var apiOption = ApiClient.UrlOption();
         var command = new Command("runs", "List runs") { experimentOption, jsonOption, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var api = new ApiClient(result.GetValue(apiOption)!);
             var runs = await api.ListRunsAsync(result.GetValue(experimentOption), ct);

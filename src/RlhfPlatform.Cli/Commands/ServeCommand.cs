@@ -21,7 +21,7 @@ public static class ServeCommand
         var urlsOption = new Option<string?>("--urls") { Description = "Where the admin API listens, e.g. http://127.0.0.1:8080" };
         var outOption = new Option<string>("--out") { Description = "Directory of the embedded stores", DefaultValueFactory = _ => "rlhf-out" };
         var command = new Command("serve", "Host a silo and/or the admin API") { roleOption, urlsOption, outOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(() =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
             RunAsync(result.GetValue(roleOption)!, result.GetValue(urlsOption), result.GetValue(outOption)!, ct)));
         return command;
     }

@@ -11,7 +11,7 @@ public static class StatusCommand
         var runArgument = new Argument<string>("run") { Description = "Run id" };
         var apiOption = ApiClient.UrlOption();
         var command = new Command("status", "Show a run's status") { runArgument, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var api = new ApiClient(result.GetValue(apiOption)!);
             var run = await api.GetRunAsync(result.GetValue(runArgument)!, ct);

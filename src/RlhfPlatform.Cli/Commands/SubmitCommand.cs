@@ -11,7 +11,7 @@ public static class SubmitCommand
         var specArgument = new Argument<string>("spec") { Description = "Run spec JSON file (schemas/run-spec.schema.json)" };
         var apiOption = ApiClient.UrlOption();
         var command = new Command("submit", "Submit a run to the admin API") { specArgument, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             string path = Path.GetFullPath(result.GetValue(specArgument)!);
             if (!File.Exists(path)) throw new FileNotFoundException($"run spec not found: {path}", path);

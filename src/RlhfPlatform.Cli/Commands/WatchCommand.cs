@@ -14,7 +14,7 @@ public static class WatchCommand
         var runArgument = new Argument<string>("run") { Description = "Run id" };
         var apiOption = ApiClient.UrlOption();
         var command = new Command("watch", "Follow a run until it ends") { runArgument, apiOption };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var api = new ApiClient(result.GetValue(apiOption)!);
             string runId = result.GetValue(runArgument)!;

@@ -17,6 +17,8 @@ public static class PlatformHost
     {
         var builder = Host.CreateApplicationBuilder();
         ConfigureLogging(builder.Logging, logLevel);
+        // The demo reports every run's outcome itself; a grain's log line would cut through its live progress display.
+        builder.Logging.AddFilter("RlhfPlatform", LogLevel.Critical);
         builder.UseOrleans(silo =>
         {
             silo.UseRlhfClustering(settings.Cluster);

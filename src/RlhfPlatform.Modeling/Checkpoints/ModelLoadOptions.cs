@@ -16,6 +16,14 @@ public sealed record ModelLoadOptions
     {
         if (Dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64))
             throw new ArgumentException($"model dtype must be float32, float16, bfloat16 or float64 (got {Dtype})");
+        try
+        {
+            _ = new Device(Device);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"unknown device '{Device}' (use cpu, cuda or cuda:N)");
+        }
         return this;
     }
 

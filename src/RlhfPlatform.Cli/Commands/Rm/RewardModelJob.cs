@@ -1,3 +1,4 @@
+using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Tokenization;
 using RlhfPlatform.Training.Data;
@@ -24,6 +25,8 @@ public sealed record RewardModelJobRequest
     /// <summary>Folder of the trainer checkpoints (one per member); an interrupted job resumes from it.</summary>
     public string? StateFolder { get; init; }
     public int SaveEvery { get; init; }
+    /// <summary>Names the job in a failure: "rm train step 37: cause".</summary>
+    public string Stage { get; init; } = "rm train";
 }
 
 public sealed record RewardModelJobResult(TrainedRewardModel Model, IRewardObjective Objective, DataLoadReport TrainReport,
@@ -58,14 +61,17 @@ public static class RewardModelJob
 
         var setup = new RewardTrainingSetup(objective, request.Trainer, request.Head, request.Seed, createModel);
         var last = new Dictionary<string, double>();
-        int stepsPerMember = 0;
-        var model = RewardModelTraining.Train(setup, tokenizer, train, duringTraining, (member, trainer, metrics) =>
-        {
-            stepsPerMember = trainer.TotalSteps;
-            foreach (var (name, value) in metrics.Values) last[name] = value;
-            onStep?.Invoke(member, trainer.StepsDone, trainer.TotalSteps);
-        }, request.StateFolder, request.SaveEvery, ct);
-        var reports = evalSets.Select(s => RewardModelEvaluation.Evaluate(model, s)).ToArray();
+        int stepsPerMember = 0, member = 0, stepsDone = 0;
+        bool ensemble = objective.Traits.Members > 1;
+        var model = StageException.In(() => $"{request.Stage}{(ensemble ? $" member {member}" : "")} step {stepsDone + 1}",
+            () => RewardModelTraining.Train(setup, tokenizer, train, duringTraining, (k, trainer, metrics) =>
+            {
+                (member, stepsDone, stepsPerMember) = (k, trainer.StepsDone, trainer.TotalSteps);
+                foreach (var (name, value) in metrics.Values) last[name] = value;
+                onStep?.Invoke(k, trainer.StepsDone, trainer.TotalSteps);
+            }, request.StateFolder, request.SaveEvery, ct));
+        var reports = evalSets.Select(s => StageException.In(() => $"{request.Stage} evaluation on {s.Name}",
+            () => RewardModelEvaluation.Evaluate(model, s))).ToArray();
         return new RewardModelJobResult(model, objective, data.Report, reports, last, stepsPerMember);
     }
 

@@ -51,7 +51,7 @@ public static class RmCompareCommand
         {
             seeds, methods, config, trainPairs, evalPairs, labelNoise, epochs, lr, targetLength, output, json,
         };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             await Task.Yield();
             var chosen = result.GetValue(methods) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : RewardObjectives.Methods.ToArray();
@@ -79,6 +79,7 @@ public static class RmCompareCommand
                         Trainer = new RewardModelOptions { Epochs = result.GetValue(epochs), BatchSize = 32, LearningRate = result.GetValue(lr) },
                         Seed = seed,
                         LabelNoise = result.GetValue(labelNoise),
+                        Stage = $"rm compare {method} seed {seed}",
                     }, null, ct);
                     using var model = job.Model;
                     var id = job.Evals.Single(e => e.Name == "id");

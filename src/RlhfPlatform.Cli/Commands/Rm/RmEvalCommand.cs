@@ -18,7 +18,7 @@ public static class RmEvalCommand
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip malformed records (counted) instead of failing" };
         var aggregate = new Option<string?>("--aggregate") { Description = "Ensemble: mean or min (default: as trained)" };
         var command = new Command("eval", "Evaluate a reward model on preference or ranking data") { model, data, json, skipInvalid, aggregate };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             await Task.Yield();
             using var rm = RewardModelFolder.Load(result.GetValue(model)!, result.GetValue(aggregate));

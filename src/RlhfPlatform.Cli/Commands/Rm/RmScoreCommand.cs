@@ -20,7 +20,7 @@ public static class RmScoreCommand
         var output = new Option<string?>("--out") { Description = "Write the JSONL here instead of stdout" };
         var aggregate = new Option<string?>("--aggregate") { Description = "Ensemble: mean or min (default: as trained)" };
         var command = new Command("score", "Score responses with a reward model (JSONL out)") { model, data, output, aggregate };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             using var rm = RewardModelFolder.Load(result.GetValue(model)!, result.GetValue(aggregate));
             var lines = Score(rm, result.GetValue(data)!, ct);

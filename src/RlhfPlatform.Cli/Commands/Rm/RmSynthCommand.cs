@@ -16,7 +16,7 @@ public static class RmSynthCommand
         var labelNoise = new Option<double>("--label-noise") { Description = "Fraction of training labels flipped", DefaultValueFactory = _ => 0.0 };
         var seed = new Option<int>("--seed") { Description = "Seed", DefaultValueFactory = _ => 1 };
         var command = new Command("synth", "Write synthetic preference data with ID and OOD eval sets") { output, targetLength, train, eval, labelNoise, seed };
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             await Task.Yield();
             var files = SyntheticPreferenceFiles.Write(result.GetValue(output)!, new LengthTask(result.GetValue(targetLength)),

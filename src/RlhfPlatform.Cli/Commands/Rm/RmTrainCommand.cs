@@ -26,7 +26,7 @@ public static class RmTrainCommand
         var command = new Command("train", "Train a reward model") { data, baseModel, config, evals, output, json, maxLength, labelNoise, skipInvalid, saveEvery };
         foreach (var option in binding.All) command.Options.Add(option);
 
-        command.SetAction((result, ct) => RlhfCli.GuardAsync(async () =>
+        command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             await Task.Yield();
             string outFolder = Path.GetFullPath(result.GetValue(output)!);
