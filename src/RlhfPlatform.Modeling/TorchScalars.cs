@@ -11,6 +11,8 @@ namespace RlhfPlatform.Modeling;
 public static class TorchScalars
 {
     public static readonly Scalar One = 1.0.ToScalar();
+    /// <summary>The alpha of a.add(b, MinusOne) = a - b: TorchSharp has no sub(Tensor, alpha), and its sub(Tensor) makes a temporary 1.</summary>
+    public static readonly Scalar MinusOne = (-1.0).ToScalar();
     public static readonly Scalar Zero = 0.0.ToScalar();
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
 }
