@@ -55,11 +55,11 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             reference ??= new LoadedPolicy(files, compute, RunId);
             var referenceModel = await reference.GetAsync(0);
-            rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec)));
+            rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec, fromVersion)));
         }
         else
         {
-            rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec));
+            rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec, fromVersion));
         }
         rlSpec = spec;
     }
