@@ -79,9 +79,9 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
     public static Tensor LastRealHidden(Tensor hidden, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        long t = attentionMask.shape[1];
-        var weightedIndex = attentionMask.to_type(ScalarType.Int64) * arange(1, t + 1, device: attentionMask.device);
-        var lastIndex = weightedIndex.argmax(1);                                        // [B]
+        // The running count of real tokens, zeroed at padding, peaks exactly at the last real token.
+        var realTokens = attentionMask.to_type(ScalarType.Int64);
+        var lastIndex = (realTokens.cumsum(1) * realTokens).argmax(1);                  // [B]
         var gatherIndex = lastIndex.view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
         return hidden.gather(1, gatherIndex).squeeze(1).MoveToOuterDisposeScope();
     }

@@ -45,7 +45,7 @@ public static class TokenSampler
             var (sorted, order) = logits.sort(-1, descending: true);
             var probs = sorted.softmax(-1);
             // Drop a token once the tokens before it already hold top-p of the mass (the first always stays).
-            var massBefore = probs.cumsum(-1) - probs;
+            var massBefore = probs.cumsum(-1).add(probs, TorchScalars.MinusOne);
             using var topPScalar = topP.ToScalar();
             var dropSorted = massBefore.gt(topPScalar);
             var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
