@@ -127,7 +127,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
     readonly ValueModel? critic;
     readonly TorchSharp.Modules.Parameter[] parameters;
     readonly optim.Optimizer optimizer;
-    readonly LearningRateSchedule schedule;
+    readonly RlLearningRate learningRate;
     readonly RewardNormalizer normalizer;
 
     public PpoTrainer(CausalLm policy, ILanguageModel reference, PpoOptions options)
@@ -137,7 +137,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         this.reference = reference;
         this.options = options;
         Kl = new KlController(options.KlCoef, options.KlTarget, options.KlHorizon);
-        schedule = options.LrSchedule.Create();
+        learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
         normalizer = new RewardNormalizer(options.RewardNormalization);
         var device = policy.parameters().First().device;
         IEnumerable<TorchSharp.Modules.Parameter> criticParameters;
@@ -167,8 +167,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         rollouts.Validate().RequireTemperature(options.Temperature, "the PPO trainer");
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
-        double lr = options.LearningRate * schedule.Factor(options.LrSchedule.FirstStep + StepsDone);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        double lr = learningRate.Apply(optimizer, StepsDone);
         var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts));
         using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
         var mask = batch.ResponseMask;

@@ -69,7 +69,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 {
     readonly CausalLm policy;
     readonly RlooOptions options;
-    readonly LearningRateSchedule schedule;
+    readonly RlLearningRate learningRate;
     readonly optim.Optimizer optimizer;
 
     public RlooTrainer(CausalLm policy, RlooOptions options)
@@ -77,7 +77,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
         if (options.Epochs < 1 || options.MiniBatches < 1) throw new ArgumentException("RLOO needs at least one epoch and one minibatch");
         this.policy = policy;
         this.options = options;
-        schedule = options.LrSchedule.Create();
+        learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
         optimizer = optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: 0.0);
     }
 
@@ -88,8 +88,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
         rollouts.Validate(minSamplesPerPrompt: 2).RequireTemperature(options.Temperature, "the RLOO trainer");
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
-        double lr = options.LearningRate * schedule.Factor(options.LrSchedule.FirstStep + StepsDone);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        double lr = learningRate.Apply(optimizer, StepsDone);
         var shaped = tensor(options.Shaping.Apply(rewards, rollouts));
         var oldLogProbs = tensor(rollouts.LogProbs);
         var refLogProbs = tensor(rollouts.RefLogProbs);
