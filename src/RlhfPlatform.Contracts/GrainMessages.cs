@@ -29,10 +29,12 @@ public sealed record RolloutRequest(int PolicyVersion, int[][] Prompts, int Samp
 
 /// <summary>
 /// Samples, grouped per prompt (SamplesPerPrompt consecutive rows), with the sampling policy's and the
-/// reference policy's summed log-probs of each response.
+/// reference policy's summed log-probs of each response at the sampling Temperature, and whether each
+/// response ended with EOS (false: cut off at the token limit).
 /// </summary>
 [GenerateSerializer, Alias("rlhf.RolloutBatch")]
-public sealed record RolloutBatch(int PolicyVersion, int[][] Prompts, int[][] Responses, float[] LogProbs, float[] RefLogProbs, int SamplesPerPrompt);
+public sealed record RolloutBatch(int PolicyVersion, int[][] Prompts, int[][] Responses, float[] LogProbs, float[] RefLogProbs, int SamplesPerPrompt,
+    double Temperature, bool[] EndedWithEos);
 
 [GenerateSerializer, Alias("rlhf.PolicyUpdate")]
 public sealed record PolicyUpdate(int NewVersion, Dictionary<string, double> Metrics);

@@ -121,6 +121,12 @@ public sealed record RlSpec
     [Id(9)] public int Epochs { get; init; } = 1;
     [Id(10)] public int MiniBatches { get; init; } = 1;
     [Id(11)] public PpoSpec Ppo { get; init; } = new();
+    /// <summary>"constant", "linear" or "cosine" decay of learningRate over the RL steps, after warmup (BSR's recipe: linear, 0.03).</summary>
+    [Id(12)] public string LrSchedule { get; init; } = "constant";
+    /// <summary>Fraction of the RL steps over which the learning rate rises linearly from 0.</summary>
+    [Id(13)] public double WarmupRatio { get; init; }
+    /// <summary>Subtracted from the score of a response cut off without EOS (TRL's missing_eos_penalty); 0 turns it off.</summary>
+    [Id(14)] public double MissingEosPenalty { get; init; }
 }
 
 /// <summary>PPO-only settings (METHODS.md: GAE with γ = 1, λ = 0.95; fixed or adaptive KL).</summary>

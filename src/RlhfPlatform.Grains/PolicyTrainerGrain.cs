@@ -55,11 +55,11 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             reference ??= new LoadedPolicy(files, compute, RunId);
             var referenceModel = await reference.GetAsync(0);
-            rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec)));
+            rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec, fromVersion)));
         }
         else
         {
-            rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec));
+            rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec, fromVersion));
         }
         rlSpec = spec;
     }
@@ -69,7 +69,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         if (rl == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
         if (batch.PolicyVersion != version)
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
-        var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt);
+        var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt,
+            batch.Temperature, batch.EndedWithEos);
         var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rl.Update(rollouts, rewards));
         int next = version + 1;
         var values = new Dictionary<string, double>(metrics.Values);

@@ -25,7 +25,7 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
         var rollouts = await compute.Run(() =>
             RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed));
         return new RolloutBatch(request.PolicyVersion, rollouts.Prompts, rollouts.Responses, rollouts.LogProbs,
-            rollouts.RefLogProbs, rollouts.SamplesPerPrompt);
+            rollouts.RefLogProbs, rollouts.SamplesPerPrompt, rollouts.Temperature, rollouts.EndedWithEos);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)

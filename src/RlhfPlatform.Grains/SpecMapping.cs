@@ -58,10 +58,13 @@ public static class SpecMapping
         });
     }
 
-    public static RlooOptions Rloo(RunSpec spec) => new()
+    /// <param name="firstStep">RL steps the run has already made (the policy version the trainer starts from)</param>
+    public static RlooOptions Rloo(RunSpec spec, int firstStep = 0) => new()
     {
         KlCoef = spec.Rl.KlCoef,
         LearningRate = spec.Rl.LearningRate,
+        LrSchedule = LrSchedule(spec, firstStep),
+        Shaping = Shaping(spec),
         ClipRange = spec.Rl.ClipRange,
         Temperature = spec.Rl.Temperature,
         Epochs = spec.Rl.Epochs,
@@ -69,11 +72,14 @@ public static class SpecMapping
         Seed = spec.Seed,
     };
 
-    public static PpoOptions Ppo(RunSpec spec) => new()
+    /// <param name="firstStep">RL steps the run has already made (the policy version the trainer starts from)</param>
+    public static PpoOptions Ppo(RunSpec spec, int firstStep = 0) => new()
     {
         KlCoef = spec.Rl.KlCoef,
         KlTarget = spec.Rl.Ppo.KlTarget,
         LearningRate = spec.Rl.LearningRate,
+        LrSchedule = LrSchedule(spec, firstStep),
+        Shaping = Shaping(spec),
         ClipRange = spec.Rl.ClipRange,
         ValueClipRange = spec.Rl.Ppo.ValueClipRange,
         ValueCoef = spec.Rl.Ppo.ValueCoef,
@@ -90,6 +96,16 @@ public static class SpecMapping
         },
         Seed = spec.Seed,
     };
+
+    static RlLearningRateSchedule LrSchedule(RunSpec spec, int firstStep) => new()
+    {
+        Kind = spec.Rl.LrSchedule,
+        WarmupRatio = spec.Rl.WarmupRatio,
+        TotalSteps = spec.Rl.Steps,
+        FirstStep = firstStep,
+    };
+
+    static RewardShaping Shaping(RunSpec spec) => new(MissingEosPenalty: spec.Rl.MissingEosPenalty);
 
     static ModelConfig Config(ModelSpec model, string rewardHead) => ModelConfig.Small(
         Tokenizer.VocabSize, model.Dim, model.Layers, model.Heads, model.MaxSeqLen,

@@ -47,24 +47,41 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
         using var scope = NewDisposeScope();
         var hidden = model.Forward(inputIds, attentionMask, null);
         var last = LastRealHidden(hidden, attentionMask);
-        var rewards = score.forward(last).squeeze(-1);
-        return (rewards.MoveToOuterDisposeScope(), last.MoveToOuterDisposeScope());
+        return (RewardsFromLastHidden(last).MoveToOuterDisposeScope(), last.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// Rewards [B] and every position's hidden state [B, T, H] from one backbone pass, so that GRM's
+    /// LM-head regularizers (<see cref="LogitsFromHidden"/>) read the very states the reward is read from
+    /// instead of running the backbone a second time.
+    /// </summary>
+    public (Tensor Rewards, Tensor Hidden) RewardsAndHidden(Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.Forward(inputIds, attentionMask, null);
+        var rewards = RewardsFromLastHidden(LastRealHidden(hidden, attentionMask));
+        return (rewards.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Logits [B, T, V] of the LM head from hidden states [B, T, H] of <see cref="Backbone"/>.</summary>
+    public Tensor LogitsFromHidden(Tensor hidden) => LmHead.Apply(hidden, lm_head, model.EmbeddingWeight);
 
     public Tensor Logits(Tensor inputIds, Tensor attentionMask, Layers.KvCache? cache)
     {
         using var scope = NewDisposeScope();
         var hidden = model.Forward(inputIds, attentionMask, cache);
-        return LmHead.Apply(hidden, lm_head, model.EmbeddingWeight).MoveToOuterDisposeScope();
+        return LogitsFromHidden(hidden).MoveToOuterDisposeScope();
     }
+
+    Tensor RewardsFromLastHidden(Tensor lastHidden) => score.forward(lastHidden).squeeze(-1);
 
     /// <summary>hidden[b, index of the last 1 in mask[b]] → [B, H].</summary>
     public static Tensor LastRealHidden(Tensor hidden, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        long t = attentionMask.shape[1];
-        var weightedIndex = attentionMask.to_type(ScalarType.Int64) * ScalarOps.Range(1, t + 1, attentionMask.device);
-        var lastIndex = weightedIndex.argmax(1);                                        // [B]
+        // The running count of real tokens, zeroed at padding, peaks exactly at the last real token.
+        var realTokens = attentionMask.to_type(ScalarType.Int64);
+        var lastIndex = (realTokens.cumsum(1) * realTokens).argmax(1);                  // [B]
         var gatherIndex = lastIndex.view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
         return hidden.gather(1, gatherIndex).squeeze(1).MoveToOuterDisposeScope();
     }

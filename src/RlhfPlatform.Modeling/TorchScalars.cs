@@ -17,7 +17,6 @@ public static class TorchScalars
     public static readonly Scalar One = 1.0.ToScalar();
     public static readonly Scalar Zero = 0.0.ToScalar();
     public static readonly Scalar Two = 2.0.ToScalar();
-    public static readonly Scalar MinusOne = (-1.0).ToScalar();
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
     public static readonly Scalar IntZero = 0L.ToScalar();
     public static readonly Scalar IntOne = 1L.ToScalar();

@@ -69,12 +69,22 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
     public async Task PpoRunCompletesWithValueLossesRecordedPerStep()
     {
         var tiny = TinyRunSpec.Create("ppo", rlSteps: 2);
-        var spec = tiny with { Rl = tiny.Rl with { Algorithm = "ppo", Epochs = 2, Ppo = new PpoSpec { Critic = "separate", KlTarget = 1.0 } } };
+        // Linear decay over 2 steps with 50% warmup: lr 0 at the first step, the peak at the second.
+        var spec = tiny with
+        {
+            Rl = tiny.Rl with
+            {
+                Algorithm = "ppo", Epochs = 2, Ppo = new PpoSpec { Critic = "separate", KlTarget = 1.0 },
+                LrSchedule = "linear", WarmupRatio = 0.5, MissingEosPenalty = 1.0,
+            },
+        };
         var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
         var final = await WaitForEndAsync(run.RunId);
         Assert.True(final.Status == RunStatus.Completed, (await fixture.RunStore.GetRunAsync(run.RunId))?.Error);
         var metrics = await fixture.RunStore.GetMetricsAsync(run.RunId);
         Assert.Equal([1L, 2L], metrics.Where(m => m.Name == "rl/value_loss").Select(m => m.Step));
+        Assert.Equal([0.0, spec.Rl.LearningRate], metrics.Where(m => m.Name == "rl/lr").Select(m => m.Value));
+        Assert.Equal(2, metrics.Count(m => m.Name == "rl/ended_with_eos"));
         Assert.Equal([1L, 2L], metrics.Where(m => m.Name == "rl/gold_reward").Select(m => m.Step));
     }
 

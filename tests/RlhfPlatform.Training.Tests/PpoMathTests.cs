@@ -85,6 +85,49 @@ public class PpoMathTests
     }
 
     [Fact]
+    public void AConstantRewardBatchIsOnlyCentredNotDividedByANearZeroStd()
+    {
+        var first = new RewardNormalizer(RewardNormalization.FirstBatch);
+        AssertClose([0f, 0f, 0f], first.Normalize([2f, 2f, 2f]));   // σ = 0 < floor → 1
+        Assert.Equal(1.0, first.Std);
+        AssertClose([1f, -1.5f], first.Normalize([3f, 0.5f]));       // r - 2, still divided by 1
+
+        // σ ≈ 6e-8 (one float ulp apart): below the floor, so r - μ stays ≈ ±3e-8 instead of ±0.7.
+        var running = new RewardNormalizer(RewardNormalization.Running);
+        float a = 1f, b = MathF.BitIncrement(1f);
+        var nearlyConstant = running.Normalize([a, b]);
+        Assert.All(nearlyConstant, r => Assert.True(Math.Abs(r) < 1e-6, $"normalized score {r} blew up"));
+        Assert.Equal((a - b) / 2, nearlyConstant[0], 9);
+        Assert.True(RewardNormalizer.StdFloor <= 1e-6);
+    }
+
+    [Fact]
+    public void ClipFractionCountsOnlySamplesWhoseClippedTermIsTaken()
+    {
+        // ε = 0.2. The clipped term is taken (and differs) for A > 0 with ρ > 1.2 or A < 0 with ρ < 0.8.
+        //   ρ      A     counted
+        //   1.5   +1     yes   (-min(1.5, 1.2) = -1.2: clipped)
+        //   1.5   -1     no    (-min(-1.5, -1.2) = 1.5: unclipped, outside the range but on the pessimistic side)
+        //   0.5   -1     yes   (-min(-0.5, -0.8) = 0.8: clipped)
+        //   0.5   +1     no    (-min(0.5, 0.8) = -0.5: unclipped)
+        //   1.1   +1     no    (inside the range)
+        //   3.0    0     no    (no advantage, no gradient either way)
+        double[] ratios = [1.5, 1.5, 0.5, 0.5, 1.1, 3.0];
+        float[] advantages = [1f, -1f, -1f, 1f, 1f, 0f];
+        var logRatios = tensor(ratios.Select(r => (float)Math.Log(r)).ToArray());
+        var (loss, clipped) = ClippedSurrogate.Terms(logRatios, zeros(6), tensor(advantages), 0.2);
+        AssertClose([1f, 0f, 1f, 0f, 0f, 0f], clipped.data<float>().ToArray());
+        AssertClose([-1.2f, 1.5f, 0.8f, -0.5f, -1.1f, 0f], loss.data<float>().ToArray());
+
+        var (_, rlooFraction) = Rloo.PolicyLoss(logRatios, zeros(6), tensor(advantages), 0.2);
+        Assert.Equal(2 / 6.0, rlooFraction.item<float>(), 5);
+        // Per token, masked: the first four tokens of one row, so 2 of 4.
+        var (_, ppoFraction) = Ppo.PolicyLoss(logRatios.view(1, 6), zeros(1, 6), tensor(advantages).view(1, 6),
+            tensor(new[,] { { 1f, 1f, 1f, 1f, 0f, 0f } }), 0.2);
+        Assert.Equal(0.5, ppoFraction.item<float>(), 5);
+    }
+
+    [Fact]
     public void WhitenedAdvantagesHaveZeroMeanAndUnitVarianceOnResponseTokens()
     {
         var whitened = Ppo.Whiten(tensor(new[,] { { 1f, 2f, 100f }, { 3f, 4f, 100f } }), tensor(new[,] { { 1f, 1f, 0f }, { 1f, 1f, 0f } }));

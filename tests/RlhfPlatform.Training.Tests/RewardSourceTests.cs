@@ -29,7 +29,7 @@ public class RewardSourceTests
     public void ShapingClipsThenPenalisesLength()
     {
         // clip(2) = 1, minus 0.1·4 tokens = 0.6;  clip(-0.5) = -0.5, minus 0.1·1 = -0.6
-        var shaped = new RewardShaping(Clip: 1, LengthPenalty: 0.1).Apply([2f, -0.5f], Responses);
+        var shaped = new RewardShaping(Clip: 1, LengthPenalty: 0.1).Apply([2f, -0.5f], Responses, [true, true]);
         Assert.Equal(0.6f, shaped[0], 5);
         Assert.Equal(-0.6f, shaped[1], 5);
     }

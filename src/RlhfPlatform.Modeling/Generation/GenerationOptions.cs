@@ -1,6 +1,6 @@
 namespace RlhfPlatform.Modeling.Generation;
 
-/// <summary>How to sample. TopK = 0 and TopP = 1 disable those filters; Greedy ignores temperature.</summary>
+/// <summary>How to sample. TopK = 0 and TopP = 1 disable those filters; Greedy picks tokens regardless of temperature, but its log-probs are at Temperature like sampled ones.</summary>
 public sealed record GenerationOptions
 {
     public int MaxNewTokens { get; init; } = 32;

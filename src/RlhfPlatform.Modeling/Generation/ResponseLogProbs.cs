@@ -3,27 +3,19 @@ using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Generation;
 
-/// <summary>Log-probabilities of given responses under a model, in one batched forward.</summary>
+/// <summary>
+/// Log-probabilities of given responses. Per-token values are laid out [B, T] like
+/// <see cref="SequenceBatch.ResponseMask"/>: the value at t belongs to token t, zero outside responses.
+/// Logits are divided by the temperature, as during sampling, and soft-maxed in fp32 (<see cref="LogitPrecision"/>).
+/// </summary>
 public static class ResponseLogProbs
 {
-    /// <summary>
-    /// Per-token log π(y_t | x, y_&lt;t) of the response tokens, [B, T] (zero outside responses), with the
-    /// logits divided by <paramref name="temperature"/> as during sampling. Keeps the autograd graph.
-    /// </summary>
+    /// <summary>Per-token log π(y_t | x, y_&lt;t) under a model, one batched forward. Keeps the autograd graph.</summary>
     public static Tensor PerToken(ILanguageModel model, SequenceBatch batch, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
         var logits = model.Logits(batch.InputIds, batch.AttentionMask, null);
-        using var temperatureScalar = temperature.ToScalar();
-        if (temperature != 1.0) logits = logits / temperatureScalar;
-        long t = batch.InputIds.shape[1];
-        // logits at t-1 predict token t.
-        var logProbs = logits.narrow(1, 0, t - 1).log_softmax(-1);
-        var next = batch.InputIds.narrow(1, 1, t - 1).unsqueeze(-1);
-        var tokenLogProbs = logProbs.gather(-1, next).squeeze(-1);
-        var mask = batch.ResponseMask.narrow(1, 1, t - 1);
-        var shifted = nn.functional.pad(tokenLogProbs * mask, [1, 0]);
-        return shifted.MoveToOuterDisposeScope();
+        return FromLogits(logits, batch.InputIds, batch.ResponseMask, temperature).MoveToOuterDisposeScope();
     }
 
     /// <summary>Σ_t log π(y_t | ...) per row, [B].</summary>
@@ -31,5 +23,36 @@ public static class ResponseLogProbs
     {
         using var scope = NewDisposeScope();
         return PerToken(model, batch, temperature).sum(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-token log-probs [B, T] of the tokens of <paramref name="inputIds"/> from the logits [B, T, V] of one forward over them.</summary>
+    public static Tensor FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature = 1.0)
+    {
+        using var scope = NewDisposeScope();
+        return OfTokens(NextTokenLogSoftmax(logits, temperature), inputIds, responseMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>log softmax(logits / T) at positions 0..T-2, [B, T-1, V] in fp32 (or wider): position t-1 predicts token t.</summary>
+    public static Tensor NextTokenLogSoftmax(Tensor logits, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        logits = LogitPrecision.ForSoftmax(logits).narrow(1, 0, logits.shape[1] - 1);
+        if (temperature != 1.0)
+        {
+            using var temperatureScalar = temperature.ToScalar();
+            logits = logits.div(temperatureScalar);
+        }
+        return logits.log_softmax(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The log-probs of the response tokens picked from <see cref="NextTokenLogSoftmax"/>'s output, [B, T].</summary>
+    public static Tensor OfTokens(Tensor nextTokenLogSoftmax, Tensor inputIds, Tensor responseMask)
+    {
+        using var scope = NewDisposeScope();
+        long t = inputIds.shape[1];
+        var next = inputIds.narrow(1, 1, t - 1).unsqueeze(-1);
+        var tokenLogProbs = nextTokenLogSoftmax.gather(-1, next).squeeze(-1);
+        var mask = responseMask.narrow(1, 1, t - 1);
+        return nn.functional.pad(tokenLogProbs * mask, [1, 0]).MoveToOuterDisposeScope();
     }
 }

@@ -3,15 +3,20 @@ using static TorchSharp.torch;
 
 namespace RlhfPlatform.Modeling.Generation;
 
-/// <summary>Picks the next token from last-position logits [B, V]: greedy, or temperature + top-k + top-p sampling.</summary>
+/// <summary>
+/// Picks the next token from last-position logits [B, V]: greedy, or temperature + top-k + top-p sampling.
+/// Greedy takes the argmax, which no temperature changes; its log-probs are still taken under
+/// softmax(logits / T), so that a greedy rollout's log-probs and its reference's (computed at the
+/// rollout's temperature) are of the same distribution.
+/// </summary>
 public static class TokenSampler
 {
-    /// <returns>next token ids [B] and their log-probabilities under softmax(logits / T) [B]</returns>
+    /// <returns>next token ids [B] and their log-probabilities under softmax(logits / T) [B], in fp32 (or wider)</returns>
     public static (Tensor Tokens, Tensor LogProbs) Next(Tensor logits, GenerationOptions options, Generator rng)
     {
         using var scope = NewDisposeScope();
         using var temperature = options.Temperature.ToScalar();
-        var scaled = options.Greedy ? logits : logits / temperature;
+        var scaled = LogitPrecision.ForSoftmax(logits).div(temperature);
         var logProbs = scaled.log_softmax(-1);
         Tensor tokens;
         if (options.Greedy)
@@ -40,7 +45,7 @@ public static class TokenSampler
             var (sorted, order) = logits.sort(-1, descending: true);
             var probs = sorted.softmax(-1);
             // Drop a token once the tokens before it already hold top-p of the mass (the first always stays).
-            var massBefore = probs.cumsum(-1) - probs;
+            var massBefore = probs.cumsum(-1).sub(probs);
             using var topPScalar = topP.ToScalar();
             var dropSorted = massBefore.gt(topPScalar);
             var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);

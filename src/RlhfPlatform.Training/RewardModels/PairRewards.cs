@@ -5,18 +5,24 @@ using static TorchSharp.torch;
 
 namespace RlhfPlatform.Training.RewardModels;
 
-/// <summary>Rewards of the chosen and rejected responses of pairs, in one forward of 2B rows.</summary>
+/// <summary>Rewards of the chosen and rejected responses of pairs, in one forward of 2B rows (chosen rows first).</summary>
 public static class PairRewards
 {
     public static (Tensor Chosen, Tensor Rejected) Compute(RewardModel model, IReadOnlyList<TokenizedPair> pairs)
     {
         using var scope = NewDisposeScope();
         int n = pairs.Count;
-        var prompts = pairs.Select(p => p.Prompt).Concat(pairs.Select(p => p.Prompt)).ToArray();
-        var responses = pairs.Select(p => p.Chosen).Concat(pairs.Select(p => p.Rejected)).ToArray();
-        using var batch = SequenceBatch.Build(prompts, responses, model.Config.PadTokenId);
+        using var batch = Build(pairs, model.Config.PadTokenId);
         var rewards = model.Rewards(batch.InputIds, batch.AttentionMask).Rewards;
         return (rewards.narrow(0, 0, n).MoveToOuterDisposeScope(), rewards.narrow(0, n, n).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The 2B rows: every pair's prompt + chosen, then every pair's prompt + rejected.</summary>
+    public static SequenceBatch Build(IReadOnlyList<TokenizedPair> pairs, int padId)
+    {
+        var prompts = pairs.Select(p => p.Prompt).Concat(pairs.Select(p => p.Prompt)).ToArray();
+        var responses = pairs.Select(p => p.Chosen).Concat(pairs.Select(p => p.Rejected)).ToArray();
+        return SequenceBatch.Build(prompts, responses, padId);
     }
 }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Training.Data;
 using RlhfPlatform.Training.Objectives;
@@ -79,6 +80,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
         var terms = new Dictionary<string, List<double>>();
         var chosenRewards = new List<float>();
         var rejectedRewards = new List<float>();
+        using var accumulation = ((double)options.GradientAccumulation).ToScalar();
         for (int micro = 0; micro < options.GradientAccumulation; micro++)
         {
             using var scope = NewDisposeScope();
@@ -87,7 +89,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             chosenRewards.AddRange(batch.Chosen.detach().data<float>().ToArray());
             rejectedRewards.AddRange(batch.Rejected.detach().data<float>().ToArray());
             var loss = objective.Compute(batch);
-            loss.Total.DividedBy(options.GradientAccumulation).backward();
+            loss.Total.div(accumulation).backward();
             losses.Add(loss.Total.item<float>());
             foreach (var (name, value) in loss.Terms)
             {
@@ -137,15 +139,19 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
     RewardBatch Batch(IReadOnlyList<TokenizedPair> rows)
     {
         var traits = objective.Traits;
-        var (chosen, rejected) = PairRewards.Compute(model, rows);
-        var batch = new RewardBatch(chosen, rejected);
-        if (traits.Margins)
-            batch = batch with { Margins = tensor(rows.Select(r => (float)r.Margin!.Value).ToArray()) };
+        RewardBatch batch;
         if (traits.ChosenLogProbs || traits.RejectedLogProbs)
         {
-            var (chosenLogProbs, rejectedLogProbs) = PairLogProbs.Compute(model, rows, traits.RejectedLogProbs);
-            batch = batch with { ChosenLogProbs = chosenLogProbs, RejectedLogProbs = rejectedLogProbs };
+            var pass = PairRewardsAndLogProbs.Compute(model, rows, traits.RejectedLogProbs);
+            batch = new RewardBatch(pass.Chosen, pass.Rejected) { ChosenLogProbs = pass.ChosenLogProbs, RejectedLogProbs = pass.RejectedLogProbs };
         }
+        else
+        {
+            var (chosen, rejected) = PairRewards.Compute(model, rows);
+            batch = new RewardBatch(chosen, rejected);
+        }
+        if (traits.Margins)
+            batch = batch with { Margins = tensor(rows.Select(r => (float)r.Margin!.Value).ToArray()) };
         if (traits.ReferenceLogProbs)
         {
             using var noGrad = no_grad();

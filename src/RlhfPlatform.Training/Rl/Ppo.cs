@@ -17,7 +17,10 @@ public enum CriticKind
 /// <summary>Every PPO hyperparameter. Defaults: γ = 1, λ = 0.95, clip 0.2 (policy and value), TRL's vf_coef 0.1, KL target/horizon of Ziegler et al. when adaptive.</summary>
 public sealed record PpoOptions
 {
+    /// <summary>Peak learning rate; <see cref="LrSchedule"/> scales it per update.</summary>
     public double LearningRate { get; init; } = 1e-6;
+    public RlLearningRateSchedule LrSchedule { get; init; } = new();
+    /// <summary>Sampling temperature; log-probs are taken at the same temperature, and rollouts at another are refused.</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>Initial (or fixed) β of the per-token KL penalty.</summary>
     public double KlCoef { get; init; } = 0.05;
@@ -29,7 +32,7 @@ public sealed record PpoOptions
     public double ClipRange { get; init; } = 0.2;
     public double ValueClipRange { get; init; } = 0.2;
     public double ValueCoef { get; init; } = 0.1;
-    /// <summary>c_H of the entropy bonus -c_H · H; 0 turns it off.</summary>
+    /// <summary>c_H of the entropy bonus -c_H · H; 0 turns it off (the entropy is then a metric, computed without grad).</summary>
     public double EntropyCoef { get; init; }
     public bool WhitenAdvantages { get; init; } = true;
     public RewardNormalization RewardNormalization { get; init; } = RewardNormalization.None;
@@ -52,6 +55,9 @@ public sealed record PpoOptions
 /// </summary>
 public static class Ppo
 {
+    static readonly Scalar Half = 0.5.ToScalar();
+    static readonly Scalar WhitenEpsilon = 1e-8.ToScalar();
+
     /// <summary>Per-token rewards of one response: the KL penalty at every token, the score added at the last.</summary>
     public static float[] TokenRewards(float score, IReadOnlyList<float> logProbs, IReadOnlyList<float> refLogProbs, double klCoef)
     {
@@ -80,7 +86,7 @@ public static class Ppo
         return (advantages, returns);
     }
 
-    /// <summary>Token-level clipped surrogate (mean over response tokens) and the fraction of clipped tokens.</summary>
+    /// <summary>Token-level clipped surrogate (mean over response tokens) and the fraction of tokens whose clipped term was taken.</summary>
     public static (Tensor Loss, Tensor ClipFraction) PolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double clipRange)
     {
         using var scope = NewDisposeScope();
@@ -92,10 +98,12 @@ public static class Ppo
     public static (Tensor Loss, Tensor ClipFraction) ValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clipRange)
     {
         using var scope = NewDisposeScope();
-        var clippedValues = oldValues.Plus((values - oldValues).Clamp(-clipRange, clipRange));
-        var unclippedLoss = (values - returns).Squared();
-        var clippedLoss = (clippedValues - returns).Squared();
-        var loss = TokenOutputs.MaskedMean(maximum(unclippedLoss, clippedLoss), mask).Times(0.5);
+        using var low = (-clipRange).ToScalar();
+        using var high = clipRange.ToScalar();
+        var clippedValues = oldValues.add(values.sub(oldValues).clamp(low, high), TorchScalars.One);
+        var unclippedLoss = values.sub(returns).Squared();
+        var clippedLoss = clippedValues.sub(returns).Squared();
+        var loss = TokenOutputs.MaskedMean(maximum(unclippedLoss, clippedLoss), mask).mul(Half);
         var fraction = TokenOutputs.MaskedMean(clippedLoss.gt(unclippedLoss).to_type(ScalarType.Float32), mask);
         return (loss.MoveToOuterDisposeScope(), fraction.MoveToOuterDisposeScope());
     }
@@ -104,9 +112,9 @@ public static class Ppo
     public static Tensor Whiten(Tensor advantages, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var mean = TokenOutputs.MaskedMean(advantages, mask);
-        var variance = TokenOutputs.MaskedMean((advantages - mean).Squared(), mask);
-        return ((advantages - mean) * variance.Plus(1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
+        var centred = advantages.sub(TokenOutputs.MaskedMean(advantages, mask));
+        var variance = TokenOutputs.MaskedMean(centred.Squared(), mask);
+        return (centred * variance.add(WhitenEpsilon, TorchScalars.One).rsqrt() * mask).MoveToOuterDisposeScope();
     }
 }
 
@@ -120,6 +128,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
     readonly ValueModel? critic;
     readonly TorchSharp.Modules.Parameter[] parameters;
     readonly AdamW optimizer;
+    readonly RlLearningRate learningRate;
     readonly RewardNormalizer normalizer;
 
     public PpoTrainer(CausalLm policy, ILanguageModel reference, PpoOptions options)
@@ -129,6 +138,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         this.reference = reference;
         this.options = options;
         Kl = new KlController(options.KlCoef, options.KlTarget, options.KlHorizon);
+        learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
         normalizer = new RewardNormalizer(options.RewardNormalization);
         var device = policy.parameters().First().device;
         IEnumerable<TorchSharp.Modules.Parameter> criticParameters;
@@ -155,28 +165,22 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
 
     public TrainingStepMetrics Update(Rollouts rollouts, float[] rewards)
     {
-        rollouts.Validate();
+        rollouts.Validate().RequireTemperature(options.Temperature, "the PPO trainer");
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
-        var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts.Responses));
+        double lr = learningRate.Apply(optimizer, StepsDone);
+        var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts));
         using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
         var mask = batch.ResponseMask;
-
-        // Experience: π_old, π_ref and V_old on the sampled tokens, before any update.
-        Tensor oldLogProbs, refLogProbs, oldValues;
-        using (no_grad())
-        {
-            policy.eval();
-            (var oldLogits, oldValues) = Forward(batch.InputIds, batch.AttentionMask, mask);
-            oldLogProbs = TokenOutputs.FromLogits(oldLogits, batch.InputIds, mask, options.Temperature).LogProbs;
-            var refLogits = reference.Logits(batch.InputIds, batch.AttentionMask, null);
-            refLogProbs = TokenOutputs.FromLogits(refLogits, batch.InputIds, mask, options.Temperature).LogProbs;
-        }
+        var (oldLogProbs, refLogProbs, oldValues) = Experience(batch);
         double beta = Kl.Value;
         var (advantages, returns, tokenRewards) = Targets(scores, oldLogProbs, refLogProbs, oldValues, mask, beta, options.Gamma, options.Lambda);
         var rawAdvantageMean = TokenOutputs.MaskedMean(advantages, mask).item<float>();
         if (options.WhitenAdvantages) advantages = Ppo.Whiten(advantages, mask);
 
+        bool entropyBonus = options.EntropyCoef != 0;
+        using var valueCoef = options.ValueCoef.ToScalar();
+        using var minusEntropyCoef = (-options.EntropyCoef).ToScalar();
         var totals = new MeanAccumulator();
         var rng = new Random(SeedMix.Derive(options.Seed, StepsDone));
         policy.train();
@@ -189,13 +193,14 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
                 var ids = batch.InputIds.index_select(0, index);
                 var rowMask = mask.index_select(0, index);
                 var (logits, values) = Forward(ids, batch.AttentionMask.index_select(0, index), rowMask);
-                var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature);
+                var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature, entropyGrad: entropyBonus);
                 var old = oldLogProbs.index_select(0, index);
                 var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, advantages.index_select(0, index), rowMask, options.ClipRange);
                 var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, oldValues.index_select(0, index), returns.index_select(0, index),
                     rowMask, options.ValueClipRange);
                 var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
-                var loss = policyLoss.PlusScaled(valueLoss, options.ValueCoef).PlusScaled(meanEntropy, -options.EntropyCoef);
+                var loss = policyLoss.add(valueLoss, valueCoef);
+                if (entropyBonus) loss = loss.add(meanEntropy, minusEntropyCoef);
                 optimizer.ZeroGrad();
                 loss.backward();
                 double gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
@@ -208,16 +213,18 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
                 totals.Add("rl/value_clip_fraction", valueClipFraction.item<float>());
                 totals.Add("rl/grad_norm", gradNorm);
                 // k1 estimate of KL(π_old ‖ π_θ) per token on the old samples: how far this update has moved.
-                totals.Add("rl/approx_kl_old", TokenOutputs.MaskedMean(old - logProbs.detach(), rowMask).item<float>());
+                totals.Add("rl/approx_kl_old", TokenOutputs.MaskedMean(old.sub(logProbs.detach()), rowMask).item<float>());
             }
         }
         // Σ_t (log π_old - log π_ref) per sequence, averaged: the k1 estimate of the sequence KL.
-        double kl = ((oldLogProbs - refLogProbs) * mask).sum(1).mean().item<float>();
+        double kl = (oldLogProbs.sub(refLogProbs) * mask).sum(1).mean().item<float>();
         Kl.Update(kl, rollouts.Count);
         StepsDone++;
         var metrics = totals.Means();
+        metrics["rl/lr"] = lr;
         metrics["rl/proxy_reward"] = rewards.Average();
         metrics["rl/normalized_score"] = scores.Average();
+        metrics["rl/ended_with_eos"] = rollouts.EndedWithEos.Average(e => e ? 1.0 : 0.0);
         metrics["rl/kl"] = kl;
         metrics["rl/kl_coef"] = beta;
         metrics["rl/token_reward_sum"] = tokenRewards.sum(1).mean().item<float>();
@@ -225,6 +232,24 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         metrics["rl/value_mean"] = TokenOutputs.MaskedMean(oldValues, mask).item<float>();
         metrics["rl/response_tokens"] = rollouts.Responses.Average(r => r.Length);
         return new TrainingStepMetrics(StepsDone, metrics);
+    }
+
+    /// <summary>
+    /// π_old, π_ref (per token, at the sampling temperature) and V_old on the sampled tokens, before any
+    /// update. The full-batch [B, T, V] logits of both forwards die in this scope, so they are not alive
+    /// (next to the minibatch logits and their graph) during the update epochs.
+    /// </summary>
+    public (Tensor OldLogProbs, Tensor RefLogProbs, Tensor OldValues) Experience(SequenceBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        policy.eval();
+        var mask = batch.ResponseMask;
+        var (oldLogits, oldValues) = Forward(batch.InputIds, batch.AttentionMask, mask);
+        var oldLogProbs = ResponseLogProbs.FromLogits(oldLogits, batch.InputIds, mask, options.Temperature);
+        var refLogits = reference.Logits(batch.InputIds, batch.AttentionMask, null);
+        var refLogProbs = ResponseLogProbs.FromLogits(refLogits, batch.InputIds, mask, options.Temperature);
+        return (oldLogProbs.MoveToOuterDisposeScope(), refLogProbs.MoveToOuterDisposeScope(), oldValues.MoveToOuterDisposeScope());
     }
 
     /// <summary>Logits [B, T, V] and values at the response tokens [B, T].</summary>

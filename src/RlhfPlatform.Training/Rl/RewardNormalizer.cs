@@ -9,22 +9,35 @@ public enum RewardNormalization
     FirstBatch,
 }
 
-/// <summary>r' = (r - μ) / (σ + 1e-8), with μ, σ as the mode says. Running statistics merge batches exactly (Chan et al.).</summary>
+/// <summary>
+/// r' = (r - μ) / σ, with μ, σ as the mode says. Running statistics merge batches exactly (Chan et al.).
+/// A σ below <see cref="StdFloor"/> (a constant batch, or a single score) is replaced by 1, so the
+/// scores are only centred: dividing by a near-zero σ would blow float noise up into huge rewards.
+/// </summary>
 public sealed class RewardNormalizer(RewardNormalization mode)
 {
-    const double Epsilon = 1e-8;
+    /// <summary>Smallest σ divided by; rewards are O(1), so anything below this is rounding noise.</summary>
+    public const double StdFloor = 1e-6;
     long count;
     double mean, sumSquares;
 
     public double Mean => mean;
-    public double Std => count > 1 ? Math.Sqrt(sumSquares / (count - 1)) : 1.0;
+    /// <summary>The sample std (n - 1) of the scores seen, or 1 when it is below <see cref="StdFloor"/> or undefined.</summary>
+    public double Std
+    {
+        get
+        {
+            double std = count > 1 ? Math.Sqrt(sumSquares / (count - 1)) : 0;
+            return std < StdFloor ? 1.0 : std;
+        }
+    }
 
     public float[] Normalize(IReadOnlyList<float> rewards)
     {
         if (mode == RewardNormalization.None) return rewards.ToArray();
         if (mode == RewardNormalization.Running || count == 0) Observe(rewards);
         double std = Std;
-        return rewards.Select(r => (float)((r - mean) / (std + Epsilon))).ToArray();
+        return rewards.Select(r => (float)((r - mean) / std)).ToArray();
     }
 
     void Observe(IReadOnlyList<float> rewards)

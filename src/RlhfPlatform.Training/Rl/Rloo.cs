@@ -1,3 +1,4 @@
+using TorchSharp;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
@@ -10,17 +11,19 @@ public sealed record RlooOptions
 {
     /// <summary>β_KL of the KL penalty folded into the sequence reward.</summary>
     public double KlCoef { get; init; } = 0.05;
+    /// <summary>Peak learning rate; <see cref="LrSchedule"/> scales it per update.</summary>
     public double LearningRate { get; init; } = 1e-6;
+    public RlLearningRateSchedule LrSchedule { get; init; } = new();
     /// <summary>ε of the clipped sequence-level ratio.</summary>
     public double ClipRange { get; init; } = 0.2;
-    /// <summary>Sampling temperature; log-probs are taken at the same temperature.</summary>
+    /// <summary>Sampling temperature; log-probs are taken at the same temperature, and rollouts at another are refused.</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>Optimisation passes over each batch of rollouts.</summary>
     public int Epochs { get; init; } = 1;
     /// <summary>Minibatches per pass (one optimizer step each); samples are reshuffled every pass.</summary>
     public int MiniBatches { get; init; } = 1;
     public double MaxGradNorm { get; init; } = 1.0;
-    /// <summary>Reward clipping and length penalty applied to the raw score before the KL term.</summary>
+    /// <summary>Reward clipping, length and missing-EOS penalties applied to the raw score before the KL term.</summary>
     public RewardShaping Shaping { get; init; } = new();
     public long Seed { get; init; }
 }
@@ -39,19 +42,21 @@ public static class Rloo
     public static Tensor SequenceRewards(Tensor rewards, Tensor logProbs, Tensor refLogProbs, double klCoef)
     {
         using var scope = NewDisposeScope();
-        return rewards.PlusScaled(logProbs - refLogProbs, -klCoef).MoveToOuterDisposeScope();
+        using var minusBeta = (-klCoef).ToScalar();
+        return rewards.add(logProbs.sub(refLogProbs), minusBeta).MoveToOuterDisposeScope();
     }
 
     /// <summary>A_i for R [N] laid out as groups of k consecutive samples.</summary>
     public static Tensor Advantages(Tensor sequenceRewards, int k)
     {
         using var scope = NewDisposeScope();
+        using var others = ((double)(k - 1)).ToScalar();
         var grouped = sequenceRewards.view(-1, k);
-        var othersMean = (grouped.sum(1, keepdim: true) - grouped).DividedBy(k - 1);
-        return (grouped - othersMean).view(-1).MoveToOuterDisposeScope();
+        var othersMean = grouped.sum(1, keepdim: true).sub(grouped).div(others);
+        return grouped.sub(othersMean).view(-1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Clipped surrogate loss (mean over samples) and the fraction of samples whose ratio was clipped.</summary>
+    /// <summary>Clipped surrogate loss (mean over samples) and the fraction of samples whose clipped term was taken.</summary>
     public static (Tensor Loss, Tensor ClipFraction) PolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, double clipRange)
     {
         using var scope = NewDisposeScope();
@@ -65,6 +70,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 {
     readonly CausalLm policy;
     readonly RlooOptions options;
+    readonly RlLearningRate learningRate;
     readonly AdamW optimizer;
 
     public RlooTrainer(CausalLm policy, RlooOptions options)
@@ -72,6 +78,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
         if (options.Epochs < 1 || options.MiniBatches < 1) throw new ArgumentException("RLOO needs at least one epoch and one minibatch");
         this.policy = policy;
         this.options = options;
+        learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
         optimizer = new AdamW(policy.parameters(), options.LearningRate, weightDecay: 0.0);
     }
 
@@ -79,10 +86,11 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 
     public TrainingStepMetrics Update(Rollouts rollouts, float[] rewards)
     {
-        rollouts.Validate(minSamplesPerPrompt: 2);
+        rollouts.Validate(minSamplesPerPrompt: 2).RequireTemperature(options.Temperature, "the RLOO trainer");
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
-        var shaped = tensor(options.Shaping.Apply(rewards, rollouts.Responses));
+        double lr = learningRate.Apply(optimizer, StepsDone);
+        var shaped = tensor(options.Shaping.Apply(rewards, rollouts));
         var oldLogProbs = tensor(rollouts.LogProbs);
         var refLogProbs = tensor(rollouts.RefLogProbs);
         var sequenceRewards = Rloo.SequenceRewards(shaped, oldLogProbs, refLogProbs, options.KlCoef);
@@ -101,7 +109,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
                 var ids = batch.InputIds.index_select(0, index);
                 var responseMask = batch.ResponseMask.index_select(0, index);
                 var logits = policy.Logits(ids, batch.AttentionMask.index_select(0, index), null);
-                var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature);
+                var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
                 var logProbs = tokenLogProbs.sum(1);
                 var old = oldLogProbs.index_select(0, index);
                 var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
@@ -112,15 +120,17 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
                 totals.Add("rl/loss", loss.item<float>());
                 totals.Add("rl/clip_fraction", clipFraction.item<float>());
                 totals.Add("rl/grad_norm", gradNorm);
-                totals.Add("rl/entropy", TokenOutputs.MaskedMean(entropy.detach(), responseMask).item<float>());
+                totals.Add("rl/entropy", TokenOutputs.MaskedMean(entropy, responseMask).item<float>());
                 // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
-                totals.Add("rl/approx_kl_old", (old - logProbs.detach()).mean().item<float>());
+                totals.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>());
             }
         }
         StepsDone++;
         var values = totals.Means();
+        values["rl/lr"] = lr;
         values["rl/proxy_reward"] = rewards.Average();
         values["rl/shaped_reward"] = shaped.mean().item<float>();
+        values["rl/ended_with_eos"] = rollouts.EndedWithEos.Average(e => e ? 1.0 : 0.0);
         values["rl/kl"] = rollouts.SequenceKl().Average();
         values["rl/kl_coef"] = options.KlCoef;
         values["rl/sequence_reward"] = sequenceRewards.mean().item<float>();

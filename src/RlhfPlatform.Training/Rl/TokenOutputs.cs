@@ -8,24 +8,28 @@ namespace RlhfPlatform.Training.Rl;
 /// Per-token quantities of the response tokens from one forward's logits, laid out [B, T] like
 /// <see cref="SequenceBatch.ResponseMask"/> (the value at position t belongs to token t; zero elsewhere):
 ///   log π(y_t | x, y_&lt;t) and the entropy H_t = -Σ_v p_v log p_v of the distribution y_t was drawn from,
-/// both at the sampling temperature (logits / T).
+/// both at the sampling temperature (logits / T) and in fp32 (<see cref="LogitPrecision"/>).
 /// </summary>
 public static class TokenOutputs
 {
-    public static (Tensor LogProbs, Tensor Entropy) FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature)
+    /// <param name="entropyGrad">
+    /// false computes the entropy under no_grad: a metric only, so autograd keeps no [B, T, V] graph for it.
+    /// True only when an entropy bonus is part of the loss.
+    /// </param>
+    public static (Tensor LogProbs, Tensor Entropy) FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature,
+        bool entropyGrad)
     {
         using var scope = NewDisposeScope();
-        if (temperature != 1.0) logits = logits.DividedBy(temperature);
-        long t = inputIds.shape[1];
-        // logits at t-1 predict token t.
-        var logProbs = logits.narrow(1, 0, t - 1).log_softmax(-1);
-        var next = inputIds.narrow(1, 1, t - 1).unsqueeze(-1);
-        var tokenLogProbs = logProbs.gather(-1, next).squeeze(-1);
-        var entropy = -(logProbs.exp() * logProbs).sum(-1);
-        var mask = responseMask.narrow(1, 1, t - 1);
-        var shiftedLogProbs = nn.functional.pad(tokenLogProbs * mask, [1, 0]);
-        var shiftedEntropy = nn.functional.pad(entropy * mask, [1, 0]);
-        return (shiftedLogProbs.MoveToOuterDisposeScope(), shiftedEntropy.MoveToOuterDisposeScope());
+        var logProbs = ResponseLogProbs.NextTokenLogSoftmax(logits, temperature);
+        var tokenLogProbs = ResponseLogProbs.OfTokens(logProbs, inputIds, responseMask);
+        Tensor entropy;
+        using (entropyGrad ? null : no_grad())
+        {
+            var perPosition = -(logProbs.exp() * logProbs).sum(-1);
+            var mask = responseMask.narrow(1, 1, inputIds.shape[1] - 1);
+            entropy = nn.functional.pad(perPosition * mask, [1, 0]);
+        }
+        return (tokenLogProbs.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope());
     }
 
     /// <summary>Values read at the position before each response token (the state that emits it), [B, T], zero elsewhere.</summary>

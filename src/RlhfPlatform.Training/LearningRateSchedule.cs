@@ -1,4 +1,4 @@
-namespace RlhfPlatform.Training.RewardModels;
+namespace RlhfPlatform.Training;
 
 /// <summary>
 /// Learning-rate multipliers with linear warmup, as HF's schedulers: for 0-based step s of S total
