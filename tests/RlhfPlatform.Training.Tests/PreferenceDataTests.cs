@@ -76,6 +76,17 @@ public class PreferenceDataTests : IDisposable
         Assert.Contains(expected, error.Message);
     }
 
+    [Theory]
+    [InlineData("""{"prompt": "p", "chosen": nullsecret42, "rejected": "b"}""")]
+    [InlineData("""truesecret42""")]
+    public void ABrokenLineIsLocatedWithoutQuotingItsText(string badLine)
+    {
+        string path = File("""{"prompt": "p", "chosen": "a", "rejected": "b"}""", badLine);
+        var error = Assert.Throws<DataFormatException>(() => PreferenceFiles.Read(path));
+        Assert.StartsWith($"{path}:2: not valid JSON (line 1, byte ", error.Message);
+        Assert.DoesNotContain("secret", error.Message);
+    }
+
     [Fact]
     public void SkipInvalidCountsTheBadRecordsAndKeepsTheGoodOnes()
     {

@@ -41,7 +41,7 @@ public static class ModelConfigFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{path}: {JsonErrorText.Describe(e)}");
         }
         CheckArchitecture(path, json);
         CheckImplemented(path, json);
@@ -53,7 +53,7 @@ public static class ModelConfigFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a valid model config ({e.Message})");
+            throw new InvalidDataException($"{path}: not a valid model config ({JsonErrorText.Position(e)})");
         }
         catch (ArgumentException e)
         {

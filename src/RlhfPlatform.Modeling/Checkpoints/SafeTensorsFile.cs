@@ -128,7 +128,7 @@ public sealed class SafeTensorsFile : IDisposable
         }
         catch (JsonException e)
         {
-            throw Corrupt(path, $"header is not valid JSON ({e.Message})");
+            throw Corrupt(path, $"header is {JsonErrorText.Describe(e)}");
         }
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;

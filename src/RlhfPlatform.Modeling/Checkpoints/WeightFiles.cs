@@ -90,7 +90,7 @@ public sealed class WeightFiles : IDisposable
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{indexPath}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{indexPath}: {JsonErrorText.Describe(e)}");
         }
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, node) in map)

@@ -37,7 +37,7 @@ public static class ByteLevelBpeJson
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{path}: {JsonErrorText.Describe(e)}");
         }
     }
 

@@ -109,7 +109,7 @@ public static class TokenizerFiles
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{path}: {JsonErrorText.Describe(e)}");
         }
     }
 

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -49,7 +50,7 @@ public static class JsonlFiles
             }
             catch (JsonException e)
             {
-                throw new DataFormatException($"{where}: not valid JSON ({e.Message})");
+                throw new DataFormatException($"{where}: {JsonErrorText.Describe(e)}");
             }
             records.Add(parse(obj, where));
         }

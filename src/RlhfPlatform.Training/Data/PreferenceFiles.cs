@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -55,7 +56,7 @@ public static class PreferenceFiles
         }
         catch (JsonException e)
         {
-            throw new DataFormatException($"{where}: not valid JSON ({e.Message})");
+            throw new DataFormatException($"{where}: {JsonErrorText.Describe(e)}");
         }
     }
 }

@@ -14,7 +14,8 @@ public class AdamWTests
     public void MatchesTorchAdamWBitForBit(double learningRate, double weightDecay)
     {
         using var ours = TinyModels.Policy(seed: 3);
-        using var theirs = TinyModels.Policy(seed: 3);
+        using var theirs = CopyOf(ours);
+        using var untrained = CopyOf(ours);
         using var ourOptimizer = new AdamW(ours.parameters(), learningRate, weightDecay: weightDecay);
         using var theirOptimizer = optim.AdamW(theirs.parameters(), lr: learningRate, weight_decay: weightDecay);
         for (int step = 0; step < 6; step++)
@@ -28,7 +29,6 @@ public class AdamWTests
         foreach (var ((name, a), (_, b)) in ours.named_parameters().Zip(theirs.named_parameters()))
             Assert.True(a.equal(b).all().item<bool>(), $"{name} differs: max |Δ| = {(a - b).abs().max().item<float>()}");
         Assert.Equal(6, ourOptimizer.Steps);
-        using var untrained = TinyModels.Policy(seed: 3);
         Assert.Contains(ours.parameters().Zip(untrained.parameters()), pair => !pair.First.equal(pair.Second).all().item<bool>());
     }
 
@@ -36,6 +36,7 @@ public class AdamWTests
     public void SavedStateResumesExactly()
     {
         using var straight = TinyModels.Policy(seed: 4);
+        using var first = CopyOf(straight);
         using var straightOptimizer = new AdamW(straight.parameters(), 2e-3, weightDecay: 0.01);
         for (int step = 0; step < 5; step++) TrainStep(straight, straightOptimizer.ZeroGrad, straightOptimizer.Step, step);
 
@@ -43,7 +44,6 @@ public class AdamWTests
         try
         {
             string path = Path.Combine(folder, AdamW.StateFileName);
-            using var first = TinyModels.Policy(seed: 4);
             using (var firstOptimizer = new AdamW(first.parameters(), 2e-3, weightDecay: 0.01))
             {
                 for (int step = 0; step < 3; step++) TrainStep(first, firstOptimizer.ZeroGrad, firstOptimizer.Step, step);
@@ -88,6 +88,14 @@ public class AdamWTests
         using var model = TinyModels.Policy();
         Assert.Contains("beta1", Assert.Throws<ArgumentException>(() => new AdamW(model.parameters(), 1e-3, beta1: 1.0)).Message);
         Assert.Contains("learning rate", Assert.Throws<ArgumentException>(() => new AdamW(model.parameters(), double.NaN)).Message);
+    }
+
+    // Copies, not a second TinyModels.Policy(seed): other test classes use torch's global RNG in parallel.
+    static CausalLm CopyOf(CausalLm model)
+    {
+        var copy = new CausalLm(model.Config);
+        copy.load_state_dict(model.state_dict());
+        return copy;
     }
 
     static void TrainStep(CausalLm model, Action zeroGrad, Action step, int seed)

@@ -1,3 +1,4 @@
+using RlhfPlatform.Modeling;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,7 +48,7 @@ public static class RmScoreCommand
             string where = $"{path}:{lineNumber}";
             JsonObject record;
             try { record = JsonNode.Parse(line) as JsonObject ?? throw new DataFormatException($"{where}: expected a JSON object"); }
-            catch (JsonException e) { throw new DataFormatException($"{where}: not valid JSON ({e.Message})"); }
+            catch (JsonException e) { throw new DataFormatException($"{where}: {JsonErrorText.Describe(e)}"); }
             var fields = new JsonFields(record, where);
             if (fields.Has("response"))
             {
