@@ -47,6 +47,8 @@ public abstract class ParityTests<TFamily>(TFamily family) where TFamily : Refer
     {
         var template = family.Template ?? throw new InvalidOperationException($"{family.Family} has no chat template");
         var check = new ParityAssert($"{family.Family} chat template");
+        Assert.Equal(ParityCorpus.Chats.Length, family.Reference["rendered"]!.AsArray().Count);
+        Assert.Contains(family.Reference["rendered"]!.AsArray(), r => r!["text"] is not null);
         for (int i = 0; i < ParityCorpus.Chats.Length; i++)
         {
             var chat = ParityCorpus.Chats[i];
