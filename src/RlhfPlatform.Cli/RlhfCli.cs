@@ -21,6 +21,7 @@ public static class RlhfCli
             CancelCommand.Create(),
             CompareCommand.Create(),
             GenerateCommand.Create(),
+            TokenizeCommand.Create(),
             BenchCommand.Create(),
             Commands.Rm.RmCommand.Create(),
         };

@@ -43,6 +43,9 @@ public sealed record ModelConfig
 
     [JsonIgnore] public bool OutputProjectionBias => AttentionBias && ModelType != "qwen2";
 
+    /// <summary>Qwen3 RMS-normalizes each head's query and key (q_norm, k_norm over head_dim) before the rotary embedding.</summary>
+    [JsonIgnore] public bool QkNorm => ModelType == "qwen3";
+
     /// <summary>Raises ArgumentException naming every inconsistent field.</summary>
     public ModelConfig Validate()
     {

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace RlhfPlatform.Modeling.Checkpoints;
 
 /// <summary>
-/// Reads and writes config.json. Accepts the HF shapes of LlamaForCausalLM, Qwen2ForCausalLM and
-/// MistralForCausalLM, and their ...ForSequenceClassification forms (HF's reward models: the same
+/// Reads and writes config.json. Accepts the HF shapes of LlamaForCausalLM, Qwen2ForCausalLM,
+/// Qwen3ForCausalLM and MistralForCausalLM, and their ...ForSequenceClassification forms (HF's reward models: the same
 /// decoder with a scalar head); unknown extra fields are ignored; other architectures are rejected by name,
 /// as well as settings the decoder does not implement (rope_scaling, an activation other than SiLU),
 /// rather than loading a model that would compute something else.
@@ -19,9 +19,11 @@ public static class ModelConfigFile
     {
         ["LlamaForCausalLM"] = "llama",
         ["Qwen2ForCausalLM"] = "qwen2",
+        ["Qwen3ForCausalLM"] = "qwen3",
         ["MistralForCausalLM"] = "mistral",
         ["LlamaForSequenceClassification"] = "llama",
         ["Qwen2ForSequenceClassification"] = "qwen2",
+        ["Qwen3ForSequenceClassification"] = "qwen3",
         ["MistralForSequenceClassification"] = "mistral",
     };
 

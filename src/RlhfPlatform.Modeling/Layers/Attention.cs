@@ -4,10 +4,14 @@ using static TorchSharp.torch.nn;
 
 namespace RlhfPlatform.Modeling.Layers;
 
-/// <summary>Multi-head causal self-attention with grouped-query heads, rotary positions and an optional KV cache.</summary>
+/// <summary>
+/// Multi-head causal self-attention with grouped-query heads, rotary positions and an optional KV cache;
+/// Qwen3 also RMS-normalizes each query and key head (q_norm, k_norm) before the rotation.
+/// </summary>
 public sealed class Attention : Module<Tensor, Tensor>
 {
     readonly Linear q_proj, k_proj, v_proj, o_proj;
+    readonly RmsNorm? q_norm, k_norm;
     readonly int heads, kvHeads, headDim, layerIndex;
 
     public Attention(ModelConfig config, int layerIndex) : base(nameof(Attention))
@@ -20,6 +24,11 @@ public sealed class Attention : Module<Tensor, Tensor>
         k_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
         v_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
         o_proj = Linear(heads * headDim, config.HiddenSize, hasBias: config.OutputProjectionBias);
+        if (config.QkNorm)
+        {
+            q_norm = new RmsNorm(headDim, config.RmsNormEps);
+            k_norm = new RmsNorm(headDim, config.RmsNormEps);
+        }
         RegisterComponents();
     }
 
@@ -32,8 +41,15 @@ public sealed class Attention : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        var q = q_proj.forward(x).view(b, t, heads, headDim);
+        var k = k_proj.forward(x).view(b, t, kvHeads, headDim);
+        if (q_norm is not null && k_norm is not null)
+        {
+            q = q_norm.forward(q);
+            k = k_norm.forward(k);
+        }
+        q = q.transpose(1, 2);
+        k = k.transpose(1, 2);
         var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);

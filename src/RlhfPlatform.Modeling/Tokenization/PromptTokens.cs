@@ -6,8 +6,9 @@ namespace RlhfPlatform.Modeling.Tokenization;
 public static class PromptTokens
 {
     /// <summary>
-    /// Plain text gets BOS in front when the tokenizer has one (as HF's add_bos_token does for Llama;
-    /// Qwen2 has none); a chat is rendered by the tokenizer's chat template, which writes its own BOS.
+    /// Plain text gets the special tokens the tokenizer adds (HF's add_special_tokens=True: BOS for
+    /// Llama 2 and Gemma, nothing for Qwen); a chat is rendered by the tokenizer's chat template, which
+    /// writes its own BOS, and encoded without adding any. An empty prompt is BOS alone.
     /// </summary>
     public static int[] Build(ITokenizer tokenizer, string text, bool chat)
     {
@@ -18,8 +19,7 @@ public static class PromptTokens
             string rendered = template.Render([new ChatMessage("user", text)], addGenerationPrompt: true, tokenizer.BosToken, tokenizer.EosToken);
             return tokenizer.Encode(rendered);
         }
-        bool addsBos = tokenizer is ByteTokenizer || tokenizer.BosToken is not null;
-        int[] ids = tokenizer.Encode(text);
-        return addsBos || ids.Length == 0 ? [tokenizer.BosId, .. ids] : ids;
+        int[] ids = tokenizer.EncodeWithSpecialTokens(text);
+        return ids.Length == 0 ? [tokenizer.BosId] : ids;
     }
 }

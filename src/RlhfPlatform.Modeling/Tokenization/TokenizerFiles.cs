@@ -2,13 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
 using RlhfPlatform.Modeling.Tokenization.ChatTemplates;
+using RlhfPlatform.Modeling.Tokenization.HfJson;
 
 namespace RlhfPlatform.Modeling.Tokenization;
 
 /// <summary>
 /// Finds and reads the tokenizer of a model folder, and writes it into a checkpoint folder.
-/// Load picks, in order: our tokenizer_config.json marker (byte or tiktoken), a byte-level BPE
-/// tokenizer.json, a SentencePiece tokenizer.model. Special tokens come from tokenizer_config.json
+/// Load picks, in order: our tokenizer_config.json marker (byte or tiktoken), an HF tokenizer.json
+/// (see <see cref="TokenizerJsonReader"/>), a SentencePiece tokenizer.model. Special tokens come from tokenizer_config.json
 /// (bos_token, eos_token, pad_token), falling back to config.json's ids; the chat template from
 /// tokenizer_config.json's chat_template or chat_template.jinja.
 /// </summary>
@@ -23,9 +24,9 @@ public static class TokenizerFiles
     public static void Save(ITokenizer tokenizer, string folder)
     {
         Directory.CreateDirectory(folder);
-        if (tokenizer is LibraryTokenizer { SourceFiles.Count: > 0 } library)
+        if (tokenizer.SourceFiles.Count > 0)
         {
-            foreach (string source in library.SourceFiles)
+            foreach (string source in tokenizer.SourceFiles)
             {
                 string destination = Path.Combine(folder, Path.GetFileName(source));
                 if (Path.GetFullPath(source) != Path.GetFullPath(destination)) File.Copy(source, destination, overwrite: true);
@@ -55,21 +56,9 @@ public static class TokenizerFiles
             return TiktokenTokenizers.Create(config[TiktokenEncodingField]?.ToString() ?? TiktokenTokenizers.Cl100kBase, ReadTemplate(folder, config));
         if (kind is not null) throw new InvalidDataException($"{configPath}: unknown {KindField} '{kind}' (known: byte, tiktoken)");
 
-        string jsonPath = Path.Combine(folder, ByteLevelBpeJson.FileName), modelPath = Path.Combine(folder, SentencePieceFile);
+        string jsonPath = Path.Combine(folder, TokenizerJsonReader.FileName), modelPath = Path.Combine(folder, SentencePieceFile);
         var sources = new[] { jsonPath, modelPath, configPath, Path.Combine(folder, ChatTemplateFile) }.Where(File.Exists).ToList();
-        string? jsonProblem = null;
-        if (File.Exists(jsonPath))
-        {
-            var json = ByteLevelBpeJson.Parse(jsonPath);
-            jsonProblem = ByteLevelBpeJson.Unsupported(json);
-            if (jsonProblem is null)
-            {
-                var bpe = ByteLevelBpeJson.Load(jsonPath, json);
-                var specials = ResolveSpecials(folder, config, token => bpe.AddedTokens.TryGetValue(token, out int id) ? id
-                    : bpe.Tokenizer.Vocabulary.TryGetValue(token, out int vocabId) ? vocabId : null, bpe.SpecialIds);
-                return new LibraryTokenizer("bpe", bpe.Tokenizer, bpe.VocabSize, specials, ReadTemplate(folder, config), sources);
-            }
-        }
+        if (File.Exists(jsonPath)) return LoadTokenizerJson(folder, jsonPath, config, sources);
         if (File.Exists(modelPath))
         {
             var addedSpecial = AddedTokensDecoder(config);
@@ -94,12 +83,25 @@ public static class TokenizerFiles
             int vocabSize = Math.Max(sentencePiece.Vocabulary.Values.Max(), addedSpecial.Count > 0 ? addedSpecial.Values.Max() : 0) + 1;
             return new LibraryTokenizer("sentencepiece", sentencePiece, vocabSize, specials, ReadTemplate(folder, config), sources);
         }
-        if (jsonProblem is not null)
-            throw new InvalidDataException($"{jsonPath}: unsupported tokenizer.json: {jsonProblem}, and there is no {SentencePieceFile} to use instead");
         throw new FileNotFoundException(
-            $"no tokenizer in {folder}: expected {ByteLevelBpeJson.FileName} (byte-level BPE), {SentencePieceFile} (SentencePiece) " +
-            $"or a {ConfigFile} naming the byte or tiktoken tokenizer", Path.Combine(folder, ByteLevelBpeJson.FileName));
+            $"no tokenizer in {folder}: expected {TokenizerJsonReader.FileName} (HF BPE), {SentencePieceFile} (SentencePiece) " +
+            $"or a {ConfigFile} naming the byte or tiktoken tokenizer", Path.Combine(folder, TokenizerJsonReader.FileName));
     }
+
+    static HfTokenizer LoadTokenizerJson(string folder, string jsonPath, JsonObject config, IReadOnlyList<string> sources)
+    {
+        var pipeline = TokenizerJsonReader.Read(jsonPath, TokenizerJsonReader.Parse(jsonPath));
+        var skipped = pipeline.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+        foreach (var extra in config["additional_special_tokens"]?.AsArray() ?? [])
+            if (TokenText(extra) is { } text && pipeline.IdOfToken.TryGetValue(text, out int id)) skipped.Add(id);
+        var specials = ResolveSpecials(folder, config, token => pipeline.IdOfToken.TryGetValue(token, out int id) ? id : null, skipped);
+        bool hasBos = TokenText(config["bos_token"]) is not null, hasEos = TokenText(config["eos_token"]) is not null;
+        var template = pipeline.Template.WithFlags(Flag(config["add_bos_token"]), Flag(config["add_eos_token"]),
+            hasBos ? specials.BosId : null, hasEos ? specials.EosId : null);
+        return new HfTokenizer(pipeline, specials, template, ReadTemplate(folder, config), sources);
+    }
+
+    static bool? Flag(JsonNode? node) => node is JsonValue value && value.TryGetValue(out bool flag) ? flag : null;
 
     static JsonObject ReadJson(string path)
     {
