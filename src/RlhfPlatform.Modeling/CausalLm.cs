@@ -41,6 +41,7 @@ public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel
 /// <summary>The LM head, tied to the embedding when the config says so.</summary>
 public static class LmHead
 {
+    // linear, not matmul: TorchSharp 0.107's matmul has no C++ catch, so a libtorch error in it aborts the process.
     public static Tensor Apply(Tensor hidden, Linear? head, Tensor embeddingWeight) =>
-        head is not null ? head.forward(hidden) : hidden.matmul(embeddingWeight.t());
+        head is not null ? head.forward(hidden) : nn.functional.linear(hidden, embeddingWeight);
 }
