@@ -2,6 +2,11 @@ namespace RlhfPlatform.Contracts;
 
 // One grain per role (DESIGN.md). Long work never runs inside one call: Start* returns at once and
 // the caller polls the job's progress; every other call is short.
+//
+// The calls of one RL step (BeginRl, Generate, Score, Update) each do seconds of tensor work, but on
+// a device's single compute queue they wait behind every other run's jobs: with 8 runs on 2 busy
+// cores that wait passed Orleans' default 30 s and failed runs. Their timeout bounds a hang, not the
+// queue: RlStepCall.Timeout.
 
 /// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
 [Alias("rlhf.IRunGrain")]
@@ -27,14 +32,14 @@ public interface IRewardModelTrainerGrain : IGrainWithStringKey
 [Alias("rlhf.IRewardScorerGrain")]
 public interface IRewardScorerGrain : IGrainWithStringKey
 {
-    [Alias("Score")] Task<float[]> Score(int[][] prompts, int[][] responses);
+    [Alias("Score"), ResponseTimeout(RlStepCall.Timeout)] Task<float[]> Score(int[][] prompts, int[][] responses);
 }
 
 /// <summary>Holds a policy version and the reference; samples with the KV cache. Key: "{run}/{shard}".</summary>
 [Alias("rlhf.IRolloutGeneratorGrain")]
 public interface IRolloutGeneratorGrain : IGrainWithStringKey
 {
-    [Alias("Generate")] Task<RolloutBatch> Generate(RolloutRequest request);
+    [Alias("Generate"), ResponseTimeout(RlStepCall.Timeout)] Task<RolloutBatch> Generate(RolloutRequest request);
 }
 
 /// <summary>SFT of the starting policy, then RL updates from scored rollouts; publishes policy versions. Key: run id.</summary>
@@ -45,10 +50,10 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("GetSftProgress")] Task<JobProgress> GetSftProgress();
     [Alias("CancelSft")] Task CancelSft();
     /// <summary>Loads a committed policy version to continue RL from.</summary>
-    [Alias("BeginRl")] Task BeginRl(RunSpec spec, int fromVersion);
+    [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task BeginRl(RunSpec spec, int fromVersion);
     /// <summary>One update from scored rollouts. The step's metrics (the update's and <paramref name="rolloutMetrics"/>)
     /// are recorded before the new version is committed, so a resumed run never misses a step's rows.</summary>
-    [Alias("Update")] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);
+    [Alias("Update"), ResponseTimeout(RlStepCall.Timeout)] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);
 }
 
 /// <summary>Evaluates a policy version against the reference on held-out prompts, as a background job. Key: run id.</summary>
@@ -58,4 +63,10 @@ public interface IEvaluatorGrain : IGrainWithStringKey
     [Alias("Start")] Task Start(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel);
     [Alias("GetProgress")] Task<EvaluationProgress> GetProgress();
     [Alias("Cancel")] Task Cancel();
+}
+
+/// <summary>The response timeout of the calls an RL step makes (see the note at the top of this file).</summary>
+public static class RlStepCall
+{
+    public const string Timeout = "00:10:00";
 }

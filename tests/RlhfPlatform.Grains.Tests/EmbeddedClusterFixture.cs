@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using RlhfPlatform.AdminApi;
 using RlhfPlatform.Silo;
@@ -9,7 +10,7 @@ using RlhfPlatform.Storage.RunStores;
 namespace RlhfPlatform.Grains.Tests;
 
 /// <summary>A real Orleans test cluster (one silo) over the embedded stores in a temp folder.</summary>
-public sealed class EmbeddedClusterFixture : IAsyncLifetime
+public class EmbeddedClusterFixture : IAsyncLifetime
 {
     readonly string folder = Directory.CreateTempSubdirectory("rlhf-grains-").FullName;
 
@@ -27,10 +28,18 @@ public sealed class EmbeddedClusterFixture : IAsyncLifetime
         var settings = RlhfSettings.Embedded(folder) with { ComputeThreads = 1 };
 
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
-        builder.ConfigureSilo((_, silo) => silo.Services.AddRlhfGrainServices(settings, RunStore, CheckpointStore));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddRlhfGrainServices(settings, RunStore, CheckpointStore);
+            if (ResponseTimeout is { } timeout) silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
+        });
+        if (ResponseTimeout is { } clientTimeout) builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = clientTimeout));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>Orleans' default response timeout for every call of the cluster; null keeps Orleans' 30 s.</summary>
+    protected virtual TimeSpan? ResponseTimeout => null;
 
     public RunSubmission Submission => new(RunStore, Cluster.Client);
 

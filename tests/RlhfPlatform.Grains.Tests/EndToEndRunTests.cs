@@ -6,17 +6,7 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
 {
     static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
 
-    async Task<RunProgress> WaitForEndAsync(string runId)
-    {
-        var grain = fixture.Cluster.Client.GetGrain<IRunGrain>(runId);
-        using var timeout = new CancellationTokenSource(Deadline);
-        while (true)
-        {
-            var progress = await grain.GetProgress();
-            if (progress.Status.IsTerminal()) return progress;
-            await Task.Delay(100, timeout.Token);
-        }
-    }
+    Task<RunProgress> WaitForEndAsync(string runId) => RunWaits.ForEndAsync(fixture.Cluster.Client, runId, Deadline);
 
     [Fact]
     public async Task TinyRunCompletesThroughEveryStageWithMetricsAndCommittedCheckpoints()

@@ -7,17 +7,7 @@ namespace RlhfPlatform.Grains.Tests;
 /// <summary>A run that fails in a stage records one line naming the stage (and step), the same in runs.error, the event and the progress.</summary>
 public sealed class FailedRunErrorTests(EmbeddedClusterFixture fixture) : IClassFixture<EmbeddedClusterFixture>
 {
-    async Task<RunProgress> WaitForEndAsync(string runId)
-    {
-        var grain = fixture.Cluster.Client.GetGrain<IRunGrain>(runId);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (true)
-        {
-            var progress = await grain.GetProgress();
-            if (progress.Status.IsTerminal()) return progress;
-            await Task.Delay(100, timeout.Token);
-        }
-    }
+    Task<RunProgress> WaitForEndAsync(string runId) => RunWaits.ForEndAsync(fixture.Cluster.Client, runId, TimeSpan.FromMinutes(3));
 
     async Task<string> RecordedErrorAsync(string runId, RunProgress final)
     {
