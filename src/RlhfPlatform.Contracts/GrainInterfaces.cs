@@ -3,6 +3,16 @@ namespace RlhfPlatform.Contracts;
 // One grain per role (DESIGN.md). Long work never runs inside one call: Start* returns at once and
 // the caller polls the job's progress; every other call is short.
 
+/// <summary>
+/// Checks what a spec names on the silo that will read it (model folders, judge, prompt and data files)
+/// before a run is recorded: the problems found, empty when the spec can run. Stateless; key 0.
+/// </summary>
+[Alias("rlhf.IRunInputsGrain")]
+public interface IRunInputsGrain : IGrainWithIntegerKey
+{
+    [Alias("Check")] Task<string[]> Check(RunSpec spec);
+}
+
 /// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
 [Alias("rlhf.IRunGrain")]
 public interface IRunGrain : IGrainWithStringKey

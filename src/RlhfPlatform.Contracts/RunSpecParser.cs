@@ -46,7 +46,13 @@ public static class RunSpecParser
 
         RunSpec spec = JsonSerializer.Deserialize<RunSpec>(json, JsonOptions)
             ?? throw new RunSpecException("run spec is empty (null)");
-        return CheckRules(ResolvePaths(spec, baseDirectory));
+        var problems = new List<string>();
+        using (var document = JsonDocument.Parse(json))
+            JudgeRules.Check(spec, document.RootElement, problems);
+        // One target length downstream: a synthetic judge's own one replaces the task's.
+        if (spec.Evaluation.Judge is { Kind: JudgeSpec.SyntheticLengthKind, TargetLength: { } target })
+            spec = spec with { Task = spec.Task with { TargetLength = target } };
+        return CheckRules(ResolvePaths(spec, baseDirectory), problems);
     }
 
     public static string ToJson(RunSpec spec) => JsonSerializer.Serialize(spec, JsonOptions);
@@ -57,22 +63,38 @@ public static class RunSpecParser
         string? Resolve(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
         return spec with
         {
-            Policy = spec.Policy with { Sft = spec.Policy.Sft with { Data = Resolve(spec.Policy.Sft.Data) } },
-            RewardModel = spec.RewardModel with { Data = Resolve(spec.RewardModel.Data) },
+            Policy = spec.Policy with { Base = Resolve(spec.Policy.Base), Sft = spec.Policy.Sft with { Data = Resolve(spec.Policy.Sft.Data) } },
+            RewardModel = spec.RewardModel with
+            {
+                Data = Resolve(spec.RewardModel.Data),
+                Base = Resolve(spec.RewardModel.Base),
+                EvalData = spec.RewardModel.EvalData?.ToDictionary(e => e.Key, e => Resolve(e.Value)!),
+            },
+            Prompts = spec.Prompts with { Train = Resolve(spec.Prompts.Train), Eval = Resolve(spec.Prompts.Eval) },
+            Evaluation = spec.Evaluation.Judge is { Model: not null } judge
+                ? spec.Evaluation with { Judge = judge with { Model = Resolve(judge.Model) } }
+                : spec.Evaluation,
         };
     }
 
-    static RunSpec CheckRules(RunSpec spec)
+    static RunSpec CheckRules(RunSpec spec, List<string> problems)
     {
-        var problems = new List<string>();
         CheckModel("policy.model", spec.Policy.Model, problems);
         CheckModel("rewardModel.model", spec.RewardModel.Model, problems);
         CheckFile("policy.sft.data", spec.Policy.Sft.Data, problems);
         CheckFile("rewardModel.data", spec.RewardModel.Data, problems);
+        CheckFile("prompts.train", spec.Prompts.Train, problems);
+        CheckFile("prompts.eval", spec.Prompts.Eval, problems);
+        foreach (var (name, path) in spec.RewardModel.EvalData ?? [])
+            CheckFile($"rewardModel.evalData.{name}", path, problems);
+        CheckFolder("policy.base", spec.Policy.Base, problems);
+        CheckFolder("rewardModel.base", spec.RewardModel.Base, problems);
+        CheckFolder("evaluation.judge.model", spec.Evaluation.Judge?.Model, problems);
         int longest = spec.Task.TargetLength * 3 + 16;
-        if (spec.Rl.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
+        // A base model's context is checked against its config.json at submission (RunInputs), not here.
+        if (spec.Policy.Base == null && spec.Rl.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
             problems.Add($"rl.maxNewTokens ({spec.Rl.MaxNewTokens}) plus a prompt must fit policy.model.maxSeqLen ({spec.Policy.Model.MaxSeqLen})");
-        if (spec.Evaluation.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
+        if (spec.Policy.Base == null && spec.Evaluation.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
             problems.Add($"evaluation.maxNewTokens ({spec.Evaluation.MaxNewTokens}) plus a prompt must fit policy.model.maxSeqLen ({spec.Policy.Model.MaxSeqLen})");
         if (longest > spec.RewardModel.Model.MaxSeqLen && spec.RewardModel.Data == null)
             problems.Add($"rewardModel.model.maxSeqLen ({spec.RewardModel.Model.MaxSeqLen}) is too short for task.targetLength {spec.Task.TargetLength} (needs {longest})");
@@ -95,12 +117,20 @@ public static class RunSpecParser
             problems.Add($"{path}: data file not found: {file}");
     }
 
+    static void CheckFolder(string path, string? folder, List<string> problems)
+    {
+        if (folder != null && !Directory.Exists(folder))
+            problems.Add($"{path}: model folder not found: {folder}");
+    }
+
     static string Describe(NJsonSchema.Validation.ValidationError error)
     {
         string where = string.IsNullOrEmpty(error.Path) || error.Path == "#" ? "(root)" : error.Path.TrimStart('#', '/').Replace('/', '.');
         return error.Kind switch
         {
             NJsonSchema.Validation.ValidationErrorKind.NoAdditionalPropertiesAllowed => $"{where}: unknown property",
+            NJsonSchema.Validation.ValidationErrorKind.NotInEnumeration when error.Schema?.Enumeration.Count > 0 =>
+                $"{where}: must be one of {string.Join(", ", error.Schema.Enumeration.Select(v => v?.ToString() ?? "null"))}",
             _ => $"{where}: {error.Kind}",
         };
     }
