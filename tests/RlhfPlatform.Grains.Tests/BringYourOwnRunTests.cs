@@ -67,6 +67,21 @@ public sealed class BringYourOwnRunTests(EmbeddedClusterFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task SameBringYourOwnSpecAndSeedGiveTheSameMetrics()
+    {
+        using var example = new ByoExample();
+        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(example.SpecPath), example.Folder) with { Name = "byo-twin" };
+        var first = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var second = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(fixture, first.RunId)).Status);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(fixture, second.RunId)).Status);
+        var a = await fixture.RunStore.GetMetricsAsync(first.RunId);
+        var b = await fixture.RunStore.GetMetricsAsync(second.RunId);
+        Assert.Equal(a.Select(m => (m.Name, m.Step, m.Value)), b.Select(m => (m.Name, m.Step, m.Value)));
+        Assert.Equal(await fixture.RunStore.GetResultsAsync(first.RunId), await fixture.RunStore.GetResultsAsync(second.RunId));
+    }
+
+    [Fact]
     public async Task SubmissionNamesABaseThatIsNotASupportedModelAndAJudgeThatIsNotARewardModel()
     {
         using var example = new ByoExample();
