@@ -25,14 +25,14 @@ public static class AdminApiEndpoints
         return app;
     }
 
-    static async Task<IResult> SubmitRunAsync(HttpRequest request, RunSubmission submission, CancellationToken ct)
+    static async Task<IResult> SubmitRunAsync(HttpRequest request, RunSubmission submission, DataRoots roots, CancellationToken ct)
     {
         string body;
         using (var reader = new StreamReader(request.Body, Encoding.UTF8)) body = await reader.ReadToEndAsync(ct);
         RunRecord run;
         try
         {
-            run = await submission.SubmitAsync(RunSpecParser.Parse(body), ct);
+            run = await submission.SubmitAsync(RunSpecParser.Parse(body, roots: roots), ct);
         }
         catch (RunSpecException e)
         {

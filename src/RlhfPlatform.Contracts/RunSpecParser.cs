@@ -29,8 +29,12 @@ public static class RunSpecParser
         }
     }
 
-    /// <summary>Parses spec JSON. Relative data paths resolve against <paramref name="baseDirectory"/>.</summary>
-    public static RunSpec Parse(string json, string? baseDirectory = null)
+    /// <summary>
+    /// Parses spec JSON. Data and model paths may be plain paths or file: URIs; relative ones resolve
+    /// against <paramref name="baseDirectory"/> (else the first data root). With <paramref name="roots"/>,
+    /// a path outside them is refused before anything looks at it.
+    /// </summary>
+    public static RunSpec Parse(string json, string? baseDirectory = null, DataRoots? roots = null)
     {
         ICollection<NJsonSchema.Validation.ValidationError> errors;
         try
@@ -52,27 +56,50 @@ public static class RunSpecParser
         // One target length downstream: a synthetic judge's own one replaces the task's.
         if (spec.Evaluation.Judge is { Kind: JudgeSpec.SyntheticLengthKind, TargetLength: { } target })
             spec = spec with { Task = spec.Task with { TargetLength = target } };
-        return CheckRules(ResolvePaths(spec, baseDirectory), problems);
+        spec = ResolvePaths(spec, baseDirectory ?? roots?.Roots.FirstOrDefault());
+        if (roots != null)
+        {
+            var refused = PathFields(spec).Where(f => !roots.Allows(f.Path)).Select(f => DataRoots.Refusal(f.Field)).ToList();
+            if (refused.Count > 0) throw new RunSpecException("run spec is invalid: " + string.Join("; ", refused));
+        }
+        return CheckRules(spec, problems);
     }
 
     public static string ToJson(RunSpec spec) => JsonSerializer.Serialize(spec, JsonOptions);
 
-    static RunSpec ResolvePaths(RunSpec spec, string? baseDirectory)
+    static RunSpec ResolvePaths(RunSpec spec, string? baseDirectory) => MapPaths(spec, path =>
     {
-        if (baseDirectory == null) return spec;
-        string? Resolve(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
+        string? local = DataRoots.LocalPath(path);
+        return local == null || baseDirectory == null || local.Contains("://", StringComparison.Ordinal) ? local : Path.GetFullPath(local, baseDirectory);
+    });
+
+    /// <summary>Every data or model path the spec names, with its field.</summary>
+    public static IEnumerable<(string Field, string Path)> PathFields(RunSpec spec)
+    {
+        var fields = new List<(string, string)>();
+        MapPaths(spec, path => path, (field, path) => fields.Add((field, path)));
+        return fields;
+    }
+
+    static RunSpec MapPaths(RunSpec spec, Func<string?, string?> map, Action<string, string>? visit = null)
+    {
+        string? Map(string field, string? path)
+        {
+            if (path != null) visit?.Invoke(field, path);
+            return map(path);
+        }
         return spec with
         {
-            Policy = spec.Policy with { Base = Resolve(spec.Policy.Base), Sft = spec.Policy.Sft with { Data = Resolve(spec.Policy.Sft.Data) } },
+            Policy = spec.Policy with { Base = Map("policy.base", spec.Policy.Base), Sft = spec.Policy.Sft with { Data = Map("policy.sft.data", spec.Policy.Sft.Data) } },
             RewardModel = spec.RewardModel with
             {
-                Data = Resolve(spec.RewardModel.Data),
-                Base = Resolve(spec.RewardModel.Base),
-                EvalData = spec.RewardModel.EvalData?.ToDictionary(e => e.Key, e => Resolve(e.Value)!),
+                Data = Map("rewardModel.data", spec.RewardModel.Data),
+                Base = Map("rewardModel.base", spec.RewardModel.Base),
+                EvalData = spec.RewardModel.EvalData?.ToDictionary(e => e.Key, e => Map($"rewardModel.evalData.{e.Key}", e.Value)!),
             },
-            Prompts = spec.Prompts with { Train = Resolve(spec.Prompts.Train), Eval = Resolve(spec.Prompts.Eval) },
+            Prompts = spec.Prompts with { Train = Map("prompts.train", spec.Prompts.Train), Eval = Map("prompts.eval", spec.Prompts.Eval) },
             Evaluation = spec.Evaluation.Judge is { Model: not null } judge
-                ? spec.Evaluation with { Judge = judge with { Model = Resolve(judge.Model) } }
+                ? spec.Evaluation with { Judge = judge with { Model = Map("evaluation.judge.model", judge.Model) } }
                 : spec.Evaluation,
         };
     }

@@ -65,6 +65,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("""{ "prompts": { "train": "p.jsonl" } }""", "prompts: the synthetic-length judge generates its own prompts")]
     [InlineData("""{ "policy": { "base": "no-such-model" } }""", "policy.base: model folder not found")]
     [InlineData("""{ "evaluation": { "judge": { "kind": "reward-model", "model": "." } } }""", "prompts.train: a reward-model judge needs the RL prompts")]
+    [InlineData("""{ "policy": { "sft": { "data": "/etc/hostname" } } }""", "policy.sft.data: not readable through a run spec")]
     public async Task BadSpecIsOneErrorLineNamingTheField(string spec, string expected)
     {
         string path = Path.Combine(folder, "spec.json");

@@ -35,9 +35,11 @@ public static class RunCommand
         var clock = Stopwatch.StartNew();
         string path = Path.GetFullPath(specFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"run spec not found: {path}", path);
-        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(path, ct), Path.GetDirectoryName(path));
-        if (seed is { } replaced) spec = spec with { Seed = replaced };
         outDirectory = Path.GetFullPath(outDirectory);
+        string specFolder = Path.GetDirectoryName(path)!;
+        // On the user's own machine the spec's folder and --out are the data roots (see README, data roots).
+        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(path, ct), specFolder, new DataRoots([specFolder, outDirectory]));
+        if (seed is { } replaced) spec = spec with { Seed = replaced };
         Directory.CreateDirectory(outDirectory);
         var judge = spec.EffectiveJudge();
         AnsiConsole.MarkupLine($"[bold]rlhf run[/] {Markup.Escape(spec.Name)} (seed {spec.Seed}): " +

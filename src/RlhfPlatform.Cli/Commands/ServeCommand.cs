@@ -48,6 +48,8 @@ public static class ServeCommand
             RunStore = string.IsNullOrEmpty(configuration["RunStore:Kind"]) ? embedded.RunStore : configured.RunStore,
             CheckpointStore = string.IsNullOrEmpty(configuration["CheckpointStore:Kind"]) ? embedded.CheckpointStore : configured.CheckpointStore,
             WorkDirectory = string.IsNullOrEmpty(configuration["WorkDirectory"]) ? embedded.WorkDirectory : configured.WorkDirectory,
+            // The operator's roots, plus the data folder under --out.
+            Data = new DataSettings { Roots = [.. configured.Data.Roots, Path.Combine(outDirectory, "data")] },
         };
     }
 }
