@@ -4,7 +4,7 @@ namespace RlhfPlatform.Contracts;
 
 /// <summary>
 /// What the gold judge implies for the rest of the spec. evaluation.judge wins over task; a spec that
-/// gives both must make them agree. The synthetic-length judge generates its own prompts, so prompts.*
+/// gives both must make them agree (a reward-model judge next to a task with a non-default target length is refused). The synthetic-length judge generates its own prompts, so prompts.*
 /// is meaningless there; the reward-model judge needs the user's prompts and data, since nothing can
 /// be generated for it.
 /// </summary>
@@ -12,13 +12,15 @@ static class JudgeRules
 {
     public static void Check(RunSpec spec, JsonElement root, List<string> problems)
     {
-        bool hasTask = root.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.Object;
-        bool hasPrompts = root.TryGetProperty("prompts", out var prompts) && prompts.ValueKind == JsonValueKind.Object;
+        // By value, not by presence: a parsed spec written back to JSON (rlhf submit, the demo) names every field.
+        bool taskTarget = root.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.Object
+            && task.TryGetProperty("targetLength", out var target) && target.ValueKind == JsonValueKind.Number;
+        bool hasPrompts = spec.Prompts.Train != null || spec.Prompts.Eval != null || spec.Prompts.MaxPromptTokens != null;
         var judge = spec.Evaluation.Judge;
         if (judge is { Kind: JudgeSpec.RewardModelKind })
         {
-            if (hasTask)
-                problems.Add("task and evaluation.judge disagree: task is the synthetic-length judge, evaluation.judge is a reward model (remove task)");
+            if (taskTarget && spec.Task.TargetLength != new TaskSpec().TargetLength)
+                problems.Add($"task and evaluation.judge disagree: task.targetLength {spec.Task.TargetLength} is for the synthetic-length judge, evaluation.judge is a reward model (remove task)");
             if (judge.Model == null) problems.Add("evaluation.judge.model: a reward-model judge needs the gold reward-model folder");
             if (judge.TargetLength != null) problems.Add("evaluation.judge.targetLength: only the synthetic-length judge has a target length");
             if (spec.Prompts.Train == null) problems.Add("prompts.train: a reward-model judge needs the RL prompts (JSONL of {\"prompt\"})");
@@ -31,10 +33,10 @@ static class JudgeRules
         if (judge != null)
         {
             if (judge.Model != null) problems.Add("evaluation.judge.model: the synthetic-length judge takes no model (use kind reward-model)");
-            if (hasTask && judge.TargetLength is { } target && target != spec.Task.TargetLength)
-                problems.Add($"task and evaluation.judge disagree: task.targetLength is {spec.Task.TargetLength}, evaluation.judge.targetLength is {target} (give one)");
+            if (taskTarget && judge.TargetLength is { } length && length != spec.Task.TargetLength)
+                problems.Add($"task and evaluation.judge disagree: task.targetLength is {spec.Task.TargetLength}, evaluation.judge.targetLength is {length} (give one)");
         }
         if (hasPrompts)
-            problems.Add("prompts: the synthetic-length judge generates its own prompts; remove prompts or use a reward-model judge");
+            problems.Add("prompts: the synthetic-length judge generates its own prompts; remove prompts.train, prompts.eval and prompts.maxPromptTokens, or use a reward-model judge");
     }
 }
