@@ -67,6 +67,26 @@ public sealed class BringYourOwnRunTests(EmbeddedClusterFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task ABfloat16BaseWithoutSftIsPolicyVersionZeroAsItIs()
+    {
+        using var example = new ByoExample();
+        var parsed = RunSpecParser.Parse(await File.ReadAllTextAsync(example.SpecPath), example.Folder);
+        var spec = parsed with
+        {
+            Name = "byo-bf16",
+            Policy = parsed.Policy with { Dtype = "bfloat16", Sft = parsed.Policy.Sft with { Steps = 0, Data = null } },
+            Rl = parsed.Rl with { Steps = 1 },
+        };
+        var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var final = await WaitForEndAsync(fixture, run.RunId);
+        Assert.True(final.Status == RunStatus.Completed, (await fixture.RunStore.GetRunAsync(run.RunId))?.Error);
+        var metrics = await fixture.RunStore.GetMetricsAsync(run.RunId);
+        Assert.DoesNotContain(metrics, m => m.Name == "sft/loss");
+        Assert.Contains(await fixture.RunStore.GetEventsAsync(run.RunId), e => e.Message.Contains("no SFT (policy.sft.steps 0)"));
+        Assert.Single(metrics, m => m.Name == "rl/gold_reward");
+    }
+
+    [Fact]
     public async Task SameBringYourOwnSpecAndSeedGiveTheSameMetrics()
     {
         using var example = new ByoExample();
