@@ -14,6 +14,7 @@ public static class RlhfCli
         {
             DemoCommand.Create(),
             RunCommand.Create(),
+            DataCommand.Create(),
             ServeCommand.Create(),
             SubmitCommand.Create(),
             StatusCommand.Create(),

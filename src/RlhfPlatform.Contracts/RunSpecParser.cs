@@ -59,9 +59,12 @@ public static class RunSpecParser
         spec = ResolvePaths(spec, baseDirectory ?? roots?.Roots.FirstOrDefault());
         if (roots != null)
         {
-            var refused = PathFields(spec).Where(f => !roots.Allows(f.Path)).Select(f => DataRoots.Refusal(f.Field)).ToList();
+            var refused = PathFields(spec).Where(f => !DataUri.IsBlob(f.Path) && !roots.Allows(f.Path)).Select(f => DataRoots.Refusal(f.Field)).ToList();
             if (refused.Count > 0) throw new RunSpecException("run spec is invalid: " + string.Join("; ", refused));
         }
+        foreach (var (field, path) in PathFields(spec))
+            if (DataUri.IsBlob(path) && DataUri.TryParse(path) == null)
+                problems.Add($"{field}: a blob: URI must read blob:data/NAME/VERSION[/FILE], as `rlhf data push` prints");
         return CheckRules(spec, problems);
     }
 
@@ -70,7 +73,8 @@ public static class RunSpecParser
     static RunSpec ResolvePaths(RunSpec spec, string? baseDirectory) => MapPaths(spec, path =>
     {
         string? local = DataRoots.LocalPath(path);
-        return local == null || baseDirectory == null || local.Contains("://", StringComparison.Ordinal) ? local : Path.GetFullPath(local, baseDirectory);
+        return local == null || baseDirectory == null || DataUri.IsBlob(local) || local.Contains("://", StringComparison.Ordinal)
+            ? local : Path.GetFullPath(local, baseDirectory);
     });
 
     /// <summary>Every data or model path the spec names, with its field.</summary>
@@ -81,7 +85,8 @@ public static class RunSpecParser
         return fields;
     }
 
-    static RunSpec MapPaths(RunSpec spec, Func<string?, string?> map, Action<string, string>? visit = null)
+    /// <summary>The spec with every data or model path replaced by <paramref name="map"/>'s answer.</summary>
+    public static RunSpec MapPaths(RunSpec spec, Func<string?, string?> map, Action<string, string>? visit = null)
     {
         string? Map(string field, string? path)
         {
@@ -140,13 +145,13 @@ public static class RunSpecParser
 
     static void CheckFile(string path, string? file, List<string> problems)
     {
-        if (file != null && !File.Exists(file))
+        if (file != null && !DataUri.IsBlob(file) && !File.Exists(file))
             problems.Add($"{path}: data file not found: {file}");
     }
 
     static void CheckFolder(string path, string? folder, List<string> problems)
     {
-        if (folder != null && !Directory.Exists(folder))
+        if (folder != null && !DataUri.IsBlob(folder) && !Directory.Exists(folder))
             problems.Add($"{path}: model folder not found: {folder}");
     }
 

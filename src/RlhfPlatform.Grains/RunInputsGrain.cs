@@ -5,7 +5,18 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>Checks a spec's inputs (<see cref="RunInputs"/>) off the grain scheduler: folder and file reads, no tensors.</summary>
 [StatelessWorker]
-public sealed class RunInputsGrain : Grain, IRunInputsGrain
+public sealed class RunInputsGrain(CheckpointFiles files) : Grain, IRunInputsGrain
 {
-    public async Task<string[]> Check(RunSpec spec) => [.. await Task.Run(() => RunInputs.Problems(spec))];
+    public async Task<string[]> Check(RunSpec spec)
+    {
+        try
+        {
+            var local = await PushedData.ResolveAsync(spec, files, default);
+            return [.. await Task.Run(() => RunInputs.Problems(local))];
+        }
+        catch (RunSpecException e)
+        {
+            return [e.Message];
+        }
+    }
 }

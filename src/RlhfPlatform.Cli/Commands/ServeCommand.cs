@@ -38,7 +38,8 @@ public static class ServeCommand
         return 0;
     }
 
-    static RlhfSettings Settings(string outDirectory)
+    /// <summary>The "Rlhf" configuration section over the embedded stores under <paramref name="outDirectory"/>.</summary>
+    internal static RlhfSettings Settings(string outDirectory)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Rlhf");
         var embedded = RlhfSettings.Embedded(outDirectory);
