@@ -106,7 +106,7 @@ public sealed class BringYourOwnRunTests(EmbeddedClusterFixture fixture) : IClas
     {
         using var example = new ByoExample();
         File.WriteAllText(Path.Combine(example.Folder, "model", "config.json"), """{ "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2" }""");
-        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(example.SpecPath), example.Folder);
+        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(example.SpecPath), example.Folder) with { Experiment = "refused-" + Guid.NewGuid().ToString("N")[..6] };
 
         var error = await Assert.ThrowsAsync<RunSpecException>(() => fixture.Submission.SubmitAsync(spec, CancellationToken.None));
         Assert.Contains("policy.base:", error.Message);

@@ -22,6 +22,7 @@ public sealed class RunSpecJudgeTests
         Assert.Equal(9, spec.Task.TargetLength);
         Assert.Equal(9, RunSpecParser.Parse(RunSpecParser.ToJson(spec)).EffectiveJudge().TargetLength);
         Assert.Equal(12, RunSpecParser.Parse("{}").EffectiveJudge().TargetLength);
+        Assert.Equal(RunSpecParser.ToJson(new RunSpec()), RunSpecParser.ToJson(RunSpecParser.Parse(RunSpecParser.ToJson(new RunSpec())))); // the schema takes every default
 
         var error = Assert.Throws<RunSpecException>(() => RunSpecParser.Parse(
             """{ "task": { "targetLength": 6 }, "evaluation": { "judge": { "kind": "reward-model", "model": "." } } }""", Path.GetTempPath()));
