@@ -25,20 +25,19 @@ public static class AdminApiEndpoints
         return app;
     }
 
-    static async Task<IResult> SubmitRunAsync(HttpRequest request, RunSubmission submission, CancellationToken ct)
+    static async Task<IResult> SubmitRunAsync(HttpRequest request, RunSubmission submission, DataRoots roots, CancellationToken ct)
     {
         string body;
         using (var reader = new StreamReader(request.Body, Encoding.UTF8)) body = await reader.ReadToEndAsync(ct);
-        RunSpec spec;
+        RunRecord run;
         try
         {
-            spec = RunSpecParser.Parse(body);
+            run = await submission.SubmitAsync(RunSpecParser.Parse(body, roots: roots), ct);
         }
         catch (RunSpecException e)
         {
             return Results.Problem(title: "Invalid run spec", detail: e.Message, statusCode: StatusCodes.Status400BadRequest);
         }
-        var run = await submission.SubmitAsync(spec, ct);
         return Results.Created($"/api/runs/{run.RunId}", RunView.From(run, null, []));
     }
 

@@ -13,6 +13,8 @@ public static class RlhfCli
         var root = new RootCommand("RlhfPlatform: reward models, RLHF policy optimization and evaluation on Orleans.")
         {
             DemoCommand.Create(),
+            RunCommand.Create(),
+            DataCommand.Create(),
             ServeCommand.Create(),
             SubmitCommand.Create(),
             StatusCommand.Create(),

@@ -8,6 +8,16 @@ namespace RlhfPlatform.Contracts;
 // cores that wait passed Orleans' default 30 s and failed runs. Their timeout bounds a hang, not the
 // queue: RlStepCall.Timeout.
 
+/// <summary>
+/// Checks what a spec names on the silo that will read it (model folders, judge, prompt and data files)
+/// before a run is recorded: the problems found, empty when the spec can run. Stateless; key 0.
+/// </summary>
+[Alias("rlhf.IRunInputsGrain")]
+public interface IRunInputsGrain : IGrainWithIntegerKey
+{
+    [Alias("Check")] Task<string[]> Check(RunSpec spec);
+}
+
 /// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
 [Alias("rlhf.IRunGrain")]
 public interface IRunGrain : IGrainWithStringKey

@@ -50,4 +50,7 @@ public sealed record EvaluationReport(
     [Id(1)] public double KlToReference { get; init; }
     [Id(2)] public double GreedyGoldReward { get; init; }
     [Id(3)] public double GreedyWinRate { get; init; }
+    /// <summary>Mean response length in characters of the decoded text (MeanLength counts tokens).</summary>
+    [Id(4)] public double MeanLengthChars { get; init; }
+    [Id(5)] public double ReferenceMeanLengthChars { get; init; }
 }

@@ -15,9 +15,19 @@ public sealed record RunSpec
     [Id(5)] public RewardModelSpec RewardModel { get; init; } = new();
     [Id(6)] public RlSpec Rl { get; init; } = new();
     [Id(7)] public EvaluationSpec Evaluation { get; init; } = new();
+    /// <summary>The run's own prompt files; unset for the synthetic task, whose prompts are generated.</summary>
+    [Id(8)] public PromptsSpec Prompts { get; init; } = new();
+
+    /// <summary>The gold judge: evaluation.judge when given, else the task's synthetic length judge.</summary>
+    public JudgeSpec EffectiveJudge() => Evaluation.Judge is { } judge
+        ? judge.Kind == JudgeSpec.SyntheticLengthKind ? judge with { TargetLength = judge.TargetLength ?? Task.TargetLength } : judge
+        : new JudgeSpec { Kind = JudgeSpec.SyntheticLengthKind, TargetLength = Task.TargetLength };
 }
 
-/// <summary>The task supplies prompts and the gold reward.</summary>
+/// <summary>
+/// The built-in synthetic task (prompts and gold reward). Kept as the shorthand of
+/// evaluation.judge {"kind": "synthetic-length"}: when both are given, the judge wins and the two must agree.
+/// </summary>
 [GenerateSerializer, Alias("rlhf.TaskSpec")]
 public sealed record TaskSpec
 {
@@ -50,8 +60,13 @@ public sealed record SftSpec
 [GenerateSerializer, Alias("rlhf.PolicySpec")]
 public sealed record PolicySpec
 {
+    /// <summary>Shape trained from scratch (the synthetic task); ignored when <see cref="Base"/> is set.</summary>
     [Id(0)] public ModelSpec Model { get; init; } = new();
     [Id(1)] public SftSpec Sft { get; init; } = new();
+    /// <summary>HF-layout model folder to start from (config.json, safetensors, tokenizer files); its tokenizer becomes the run's.</summary>
+    [Id(2)] public string? Base { get; init; }
+    /// <summary>float32, bfloat16 or float16: the precision the base is loaded in.</summary>
+    [Id(3)] public string Dtype { get; init; } = "float32";
 }
 
 [GenerateSerializer, Alias("rlhf.RewardModelSpec")]
@@ -84,6 +99,10 @@ public sealed record RewardModelSpec
     /// generation and grm-dpo's reference is that starting copy. "scratch": random init of rewardModel.model.
     /// </summary>
     [Id(16)] public string Init { get; init; } = "sft";
+    /// <summary>HF-layout folder (a causal LM or a reward model) the reward model starts from instead of the SFT policy.</summary>
+    [Id(17)] public string? Base { get; init; }
+    /// <summary>Named preference sets evaluated after training, e.g. {"id": "id.jsonl", "ood": "ood.jsonl"}; recorded as rm/eval/{name}/accuracy.</summary>
+    [Id(18)] public Dictionary<string, string>? EvalData { get; init; }
 }
 
 /// <summary>Hyperparameters of the reward objectives (METHODS.md defaults); only the chosen objective's apply.</summary>
@@ -153,4 +172,32 @@ public sealed record EvaluationSpec
     [Id(2)] public int BestOfN { get; init; } = 16;
     /// <summary>Prompts of the Best-of-N curve (the first ones of the evaluation prompts).</summary>
     [Id(3)] public int BestOfNPrompts { get; init; } = 64;
+    /// <summary>Who gives the gold reward; null: the task's (synthetic-length).</summary>
+    [Id(4)] public JudgeSpec? Judge { get; init; }
+}
+
+/// <summary>The gold judge: a reward-model folder (ensembles too), or the synthetic length task.</summary>
+[GenerateSerializer, Alias("rlhf.JudgeSpec")]
+public sealed record JudgeSpec
+{
+    public const string RewardModelKind = "reward-model", SyntheticLengthKind = "synthetic-length";
+
+    /// <summary>"reward-model" or "synthetic-length".</summary>
+    [Id(0)] public string Kind { get; init; } = SyntheticLengthKind;
+    /// <summary>reward-model: the gold reward-model folder.</summary>
+    [Id(1)] public string? Model { get; init; }
+    /// <summary>synthetic-length: the length at which gold peaks; null: task.targetLength.</summary>
+    [Id(2)] public int? TargetLength { get; init; }
+}
+
+/// <summary>Prompt files: JSONL of {"prompt": string | chat messages}.</summary>
+[GenerateSerializer, Alias("rlhf.PromptsSpec")]
+public sealed record PromptsSpec
+{
+    [Id(0)] public string? Train { get; init; }
+    [Id(1)] public string? Eval { get; init; }
+    /// <summary>Render prompts with the tokenizer's chat template (add_generation_prompt); false: the text as it is.</summary>
+    [Id(2)] public bool ChatTemplate { get; init; } = true;
+    /// <summary>Longer prompts are cut from the left (BOS kept); null: what the policy's context leaves after the response.</summary>
+    [Id(3)] public int? MaxPromptTokens { get; init; }
 }

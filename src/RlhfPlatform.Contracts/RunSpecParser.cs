@@ -29,8 +29,12 @@ public static class RunSpecParser
         }
     }
 
-    /// <summary>Parses spec JSON. Relative data paths resolve against <paramref name="baseDirectory"/>.</summary>
-    public static RunSpec Parse(string json, string? baseDirectory = null)
+    /// <summary>
+    /// Parses spec JSON. Data and model paths may be plain paths or file: URIs; relative ones resolve
+    /// against <paramref name="baseDirectory"/> (else the first data root). With <paramref name="roots"/>,
+    /// a path outside them is refused before anything looks at it.
+    /// </summary>
+    public static RunSpec Parse(string json, string? baseDirectory = null, DataRoots? roots = null)
     {
         ICollection<NJsonSchema.Validation.ValidationError> errors;
         try
@@ -46,33 +50,83 @@ public static class RunSpecParser
 
         RunSpec spec = JsonSerializer.Deserialize<RunSpec>(json, JsonOptions)
             ?? throw new RunSpecException("run spec is empty (null)");
-        return CheckRules(ResolvePaths(spec, baseDirectory));
+        var problems = new List<string>();
+        using (var document = JsonDocument.Parse(json))
+            JudgeRules.Check(spec, document.RootElement, problems);
+        // One target length downstream: a synthetic judge's own one replaces the task's.
+        if (spec.Evaluation.Judge is { Kind: JudgeSpec.SyntheticLengthKind, TargetLength: { } target })
+            spec = spec with { Task = spec.Task with { TargetLength = target } };
+        spec = ResolvePaths(spec, baseDirectory ?? roots?.Roots.FirstOrDefault());
+        if (roots != null)
+        {
+            var refused = PathFields(spec).Where(f => !DataUri.IsBlob(f.Path) && !roots.Allows(f.Path)).Select(f => DataRoots.Refusal(f.Field)).ToList();
+            if (refused.Count > 0) throw new RunSpecException("run spec is invalid: " + string.Join("; ", refused));
+        }
+        foreach (var (field, path) in PathFields(spec))
+            if (DataUri.IsBlob(path) && DataUri.TryParse(path) == null)
+                problems.Add($"{field}: a blob: URI must read blob:data/NAME/VERSION[/FILE], as `rlhf data push` prints");
+        return CheckRules(spec, problems);
     }
 
     public static string ToJson(RunSpec spec) => JsonSerializer.Serialize(spec, JsonOptions);
 
-    static RunSpec ResolvePaths(RunSpec spec, string? baseDirectory)
+    static RunSpec ResolvePaths(RunSpec spec, string? baseDirectory) => MapPaths(spec, path =>
     {
-        if (baseDirectory == null) return spec;
-        string? Resolve(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
+        string? local = DataRoots.LocalPath(path);
+        return local == null || baseDirectory == null || DataUri.IsBlob(local) || local.Contains("://", StringComparison.Ordinal)
+            ? local : Path.GetFullPath(local, baseDirectory);
+    });
+
+    /// <summary>Every data or model path the spec names, with its field.</summary>
+    public static IEnumerable<(string Field, string Path)> PathFields(RunSpec spec)
+    {
+        var fields = new List<(string, string)>();
+        MapPaths(spec, path => path, (field, path) => fields.Add((field, path)));
+        return fields;
+    }
+
+    /// <summary>The spec with every data or model path replaced by <paramref name="map"/>'s answer.</summary>
+    public static RunSpec MapPaths(RunSpec spec, Func<string?, string?> map, Action<string, string>? visit = null)
+    {
+        string? Map(string field, string? path)
+        {
+            if (path != null) visit?.Invoke(field, path);
+            return map(path);
+        }
         return spec with
         {
-            Policy = spec.Policy with { Sft = spec.Policy.Sft with { Data = Resolve(spec.Policy.Sft.Data) } },
-            RewardModel = spec.RewardModel with { Data = Resolve(spec.RewardModel.Data) },
+            Policy = spec.Policy with { Base = Map("policy.base", spec.Policy.Base), Sft = spec.Policy.Sft with { Data = Map("policy.sft.data", spec.Policy.Sft.Data) } },
+            RewardModel = spec.RewardModel with
+            {
+                Data = Map("rewardModel.data", spec.RewardModel.Data),
+                Base = Map("rewardModel.base", spec.RewardModel.Base),
+                EvalData = spec.RewardModel.EvalData?.ToDictionary(e => e.Key, e => Map($"rewardModel.evalData.{e.Key}", e.Value)!),
+            },
+            Prompts = spec.Prompts with { Train = Map("prompts.train", spec.Prompts.Train), Eval = Map("prompts.eval", spec.Prompts.Eval) },
+            Evaluation = spec.Evaluation.Judge is { Model: not null } judge
+                ? spec.Evaluation with { Judge = judge with { Model = Map("evaluation.judge.model", judge.Model) } }
+                : spec.Evaluation,
         };
     }
 
-    static RunSpec CheckRules(RunSpec spec)
+    static RunSpec CheckRules(RunSpec spec, List<string> problems)
     {
-        var problems = new List<string>();
         CheckModel("policy.model", spec.Policy.Model, problems);
         CheckModel("rewardModel.model", spec.RewardModel.Model, problems);
         CheckFile("policy.sft.data", spec.Policy.Sft.Data, problems);
         CheckFile("rewardModel.data", spec.RewardModel.Data, problems);
+        CheckFile("prompts.train", spec.Prompts.Train, problems);
+        CheckFile("prompts.eval", spec.Prompts.Eval, problems);
+        foreach (var (name, path) in spec.RewardModel.EvalData ?? [])
+            CheckFile($"rewardModel.evalData.{name}", path, problems);
+        CheckFolder("policy.base", spec.Policy.Base, problems);
+        CheckFolder("rewardModel.base", spec.RewardModel.Base, problems);
+        CheckFolder("evaluation.judge.model", spec.Evaluation.Judge?.Model, problems);
         int longest = spec.Task.TargetLength * 3 + 16;
-        if (spec.Rl.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
+        // A base model's context is checked against its config.json at submission (RunInputs), not here.
+        if (spec.Policy.Base == null && spec.Rl.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
             problems.Add($"rl.maxNewTokens ({spec.Rl.MaxNewTokens}) plus a prompt must fit policy.model.maxSeqLen ({spec.Policy.Model.MaxSeqLen})");
-        if (spec.Evaluation.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
+        if (spec.Policy.Base == null && spec.Evaluation.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
             problems.Add($"evaluation.maxNewTokens ({spec.Evaluation.MaxNewTokens}) plus a prompt must fit policy.model.maxSeqLen ({spec.Policy.Model.MaxSeqLen})");
         if (longest > spec.RewardModel.Model.MaxSeqLen && spec.RewardModel.Data == null)
             problems.Add($"rewardModel.model.maxSeqLen ({spec.RewardModel.Model.MaxSeqLen}) is too short for task.targetLength {spec.Task.TargetLength} (needs {longest})");
@@ -91,8 +145,14 @@ public static class RunSpecParser
 
     static void CheckFile(string path, string? file, List<string> problems)
     {
-        if (file != null && !File.Exists(file))
+        if (file != null && !DataUri.IsBlob(file) && !File.Exists(file))
             problems.Add($"{path}: data file not found: {file}");
+    }
+
+    static void CheckFolder(string path, string? folder, List<string> problems)
+    {
+        if (folder != null && !DataUri.IsBlob(folder) && !Directory.Exists(folder))
+            problems.Add($"{path}: model folder not found: {folder}");
     }
 
     static string Describe(NJsonSchema.Validation.ValidationError error)
@@ -101,6 +161,8 @@ public static class RunSpecParser
         return error.Kind switch
         {
             NJsonSchema.Validation.ValidationErrorKind.NoAdditionalPropertiesAllowed => $"{where}: unknown property",
+            NJsonSchema.Validation.ValidationErrorKind.NotInEnumeration when error.Schema?.Enumeration.Count > 0 =>
+                $"{where}: must be one of {string.Join(", ", error.Schema.Enumeration.Select(v => v?.ToString() ?? "null"))}",
             _ => $"{where}: {error.Kind}",
         };
     }

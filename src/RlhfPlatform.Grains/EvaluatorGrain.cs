@@ -8,7 +8,7 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>
 /// Evaluates a policy version against the reference on held-out prompts, sampled and greedy: gold
-/// reward (the task's judge), proxy reward (the run's RM), length, win rate, length-controlled win
+/// reward (the environment's judge), proxy reward (the run's RM), length, win rate, length-controlled win
 /// rate and KL to the reference.
 /// </summary>
 public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IEvaluatorGrain
@@ -38,12 +38,14 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         var policyModel = await policy.GetAsync(policyVersion, ct);
         var referenceModel = await reference.GetAsync(referenceVersion, ct);
         using var proxy = await LoadedRewardSource.LoadAsync(files, compute, rewardModel, ct);
-        var gold = new TextRewardSource(SpecMapping.Tokenizer, SpecMapping.Task(spec).GoldReward);
-        var prompts = RunData.EvalPrompts(spec);
+        using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
+        var gold = await StageException.InAsync($"{Stage} loading the {environment.Name} judge", () => compute.Run(() => environment.Judge, ct));
+        var prompts = environment.EvalPrompts(spec.Evaluation.Prompts, spec.Seed);
         var options = new EvaluationOptions
         {
             Generation = new GenerationOptions { MaxNewTokens = spec.Evaluation.MaxNewTokens, Temperature = spec.Rl.Temperature },
             Seed = Training.SeedMix.Derive(spec.Seed, 40_000_000),
+            Tokenizer = environment.Tokenizer,
         };
 
         int parts = spec.Evaluation.BestOfN > 0 ? 3 : 2;
@@ -68,6 +70,8 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
             KlToReference = sampled.KlToReference,
             GreedyGoldReward = greedy.GoldReward,
             GreedyWinRate = greedy.WinRates.WinRate,
+            MeanLengthChars = sampled.LengthChars?.Mean ?? double.NaN,
+            ReferenceMeanLengthChars = sampled.ReferenceLengthChars?.Mean ?? double.NaN,
         };
     }
 

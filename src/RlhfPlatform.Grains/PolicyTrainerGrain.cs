@@ -25,6 +25,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     IPolicyUpdate? rl;
     LoadedPolicy? reference;
     RunSpec? rlSpec;
+    Modeling.Tokenization.ITokenizer? tokenizer;
 
     string RunId => this.GetPrimaryKeyString();
 
@@ -51,6 +52,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             ReplacePolicy(loaded, fromVersion);
         }
         DisposeRl();
+        tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
         if (spec.Rl.Algorithm == "ppo")
         {
             reference ??= new LoadedPolicy(files, compute, RunId);
@@ -76,20 +78,36 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
         await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
-        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, SpecMapping.Tokenizer, default);
+        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
         version = next;
         return new PolicyUpdate(next, values);
     }
 
+    /// <summary>
+    /// Version 0: the base model (policy.base) or a fresh policy.model, fine-tuned on the demonstrations
+    /// unless policy.sft.steps is 0 (then the base as it is).
+    /// </summary>
     async Task<CheckpointRef> SftAsync(RunSpec spec, CancellationToken ct)
     {
-        var config = SpecMapping.PolicyConfig(spec);
-        var demos = await compute.Run(() => RunData.Demonstrations(spec), ct);
-        await runs.AppendEventAsync(RunId, RunMetrics.Event("sft", $"SFT of the starting policy on {demos.Count} demonstrations"), ct);
-        var model = await compute.Run(() => { manual_seed(spec.Seed); return new CausalLm(config); }, ct);
-        ReplacePolicy(model, -1);
-        using (var trainer = new SftTrainer(model, demos, SpecMapping.Sft(spec), spec.Seed))
+        using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
+        var config = await compute.Run(() => SpecMapping.PolicyConfig(spec, environment.Tokenizer), ct);
+        var model = await compute.Run(() =>
         {
+            if (spec.Policy.Base is { } folder) return ModelCheckpoint.LoadCausalLm(folder, SpecMapping.PolicyLoadOptions(spec));
+            manual_seed(spec.Seed);
+            return new CausalLm(config);
+        }, ct);
+        ReplacePolicy(model, -1);
+        string start = spec.Policy.Base is { } baseFolder ? $"base model {baseFolder}" : "a policy trained from scratch";
+        if (spec.Policy.Sft.Steps == 0)
+        {
+            await runs.AppendEventAsync(RunId, RunMetrics.Event("sft", $"no SFT (policy.sft.steps 0): policy version 0 is {start} as it is"), ct);
+        }
+        else
+        {
+            var demos = await compute.Run(() => RunData.Demonstrations(spec, environment), ct);
+            await runs.AppendEventAsync(RunId, RunMetrics.Event("sft", $"SFT of {start} on {demos.Count} demonstrations"), ct);
+            using var trainer = new SftTrainer(model, demos, SpecMapping.Sft(spec), spec.Seed);
             while (!trainer.IsDone)
             {
                 var steps = await StageException.InAsync(() => $"{RunStage.Sft.ToWire()} step {trainer.StepsDone + 1}",
@@ -98,11 +116,10 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }
         }
-        var checkpoint = await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, 0, model, config, SpecMapping.Tokenizer, ct);
+        var checkpoint = await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, 0, model, model.Config, environment.Tokenizer, ct);
         version = 0;
         return checkpoint;
     }
-
 
     void DisposeRl()
     {

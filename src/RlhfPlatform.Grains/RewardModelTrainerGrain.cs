@@ -39,17 +39,20 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
     {
         string runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
         var objective = SpecMapping.Objective(spec);
-        var config = SpecMapping.RewardModelConfig(spec);
+        string head = SpecMapping.RewardHead(spec);
         var options = SpecMapping.RewardModel(spec);
         int memberCount = objective.Traits.Members;
-        var (pairs, source) = await compute.Run(() => RunData.TrainingPairs(spec), ct);
+        using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
+        var config = SpecMapping.RewardModelConfig(spec, environment.Tokenizer);
+        var (pairs, source) = await compute.Run(() => RunData.TrainingPairs(spec, environment), ct);
+        var evalSets = await compute.Run(() => RunData.EvalSets(spec, environment), ct);
+        string init = spec.RewardModel.Base is { } rmBase ? $"base {rmBase}" : $"init {spec.RewardModel.Init}";
         await runs.AppendEventAsync(runId, RunMetrics.Event("reward-model",
-            $"training reward model '{spec.RewardModel.Name}' ({objective.Name}, {config.RewardHead} head, init {spec.RewardModel.Init}" +
+            $"training reward model '{spec.RewardModel.Name}' ({objective.Name}, {head} head, {init}" +
             (memberCount > 1 ? $", {memberCount} members" : "") + $") on {source}"), ct);
 
-        string? baseFolder = spec.RewardModel.Init == "sft"
-            ? await files.FetchAsync(runId, CheckpointKinds.Policy, 0, ct)
-            : null;
+        string? baseFolder = spec.RewardModel.Base
+            ?? (spec.RewardModel.Init == "sft" ? await files.FetchAsync(runId, CheckpointKinds.Policy, 0, ct) : null);
         var members = new List<RewardModel>();
         int lastStep = 0;
         try
@@ -58,8 +61,8 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             {
                 int seed = RewardModelTraining.MemberSeed(spec.Seed, k);
                 var model = await compute.Run(() => baseFolder == null
-                    ? RewardModelBase.Fresh(config, config.RewardHead, seed)
-                    : RewardModelBase.FromFolder(baseFolder, config.RewardHead, seed), ct);
+                    ? RewardModelBase.Fresh(config, head, seed)
+                    : RewardModelBase.FromFolder(baseFolder, head, seed), ct);
                 members.Add(model);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";
@@ -76,11 +79,21 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
                     lastStep = trainer.StepsDone;
                 }
             }
-            var trained = new TrainedRewardModel(members, SpecMapping.Tokenizer,
+            var trained = new TrainedRewardModel(members, environment.Tokenizer,
                 objective is Training.Objectives.Ensemble ensemble ? ensemble.Aggregate : Training.Objectives.EnsembleAggregate.Mean);
-            var heldOut = await StageException.InAsync($"{Stage(spec)} held-out evaluation", () => compute.Run(() =>
-                RewardModelEvaluation.Evaluate(trained, new PreferenceEvalSet("heldout", RunData.HeldOutPairs(spec), [], new Training.Data.DataLoadReport())), ct));
-            await runs.RecordMetricsAsync(runId, HeldOutMetrics(heldOut, lastStep), ct);
+            var heldOutPairs = await compute.Run(() => RunData.HeldOutPairs(spec, environment), ct);
+            if (heldOutPairs != null)
+            {
+                var heldOut = await StageException.InAsync($"{Stage(spec)} held-out evaluation", () => compute.Run(() =>
+                    RewardModelEvaluation.Evaluate(trained, new PreferenceEvalSet("heldout", heldOutPairs, [], new Training.Data.DataLoadReport())), ct));
+                await runs.RecordMetricsAsync(runId, HeldOutMetrics(heldOut, lastStep), ct);
+            }
+            foreach (var set in evalSets)
+            {
+                var report = await StageException.InAsync($"{Stage(spec)} evaluation on {set.Name}", () => compute.Run(() =>
+                    RewardModelEvaluation.Evaluate(trained, set), ct));
+                await runs.RecordMetricsAsync(runId, EvalSetMetrics(report, lastStep), ct);
+            }
             return await files.PublishFolderAsync(compute, runId, CheckpointKinds.RewardModel(spec.RewardModel.Name), 1,
                 folder => RewardModelFolder.Save(trained, folder), ct);
         }
@@ -88,6 +101,21 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
         {
             foreach (var member in members) member.Dispose();
         }
+    }
+
+    /// <summary>rewardModel.evalData set {name}: rm/eval/{name}/accuracy (and reward calibration, Kendall τ), as `rlhf rm eval` reports them.</summary>
+    static MetricPoint[] EvalSetMetrics(RewardEvalReport report, int step)
+    {
+        string prefix = $"rm/eval/{report.Name}/";
+        var points = new List<MetricPoint>
+        {
+            new(prefix + "accuracy", step, report.Accuracy),
+            new(prefix + "pairs", step, report.Pairs),
+            new(prefix + "reward_mean", step, report.RewardMean),
+            new(prefix + "reward_std", step, report.RewardStd),
+        };
+        if (report.KendallTau is { } tau) points.Add(new(prefix + "kendall_tau", step, tau));
+        return points.ToArray();
     }
 
     static MetricPoint[] HeldOutMetrics(RewardEvalReport report, int step)

@@ -10,7 +10,7 @@ namespace RlhfPlatform.Grains;
 /// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
 /// and continues RL from the last committed policy version.
 /// </summary>
-public sealed class RunGrain(IRunStore runs, ILogger<RunGrain> logger) : Grain, IRunGrain
+public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, ILogger<RunGrain> logger) : Grain, IRunGrain
 {
     Task? driver;
     CancellationTokenSource? cancellation;
@@ -50,7 +50,9 @@ public sealed class RunGrain(IRunStore runs, ILogger<RunGrain> logger) : Grain, 
         {
             var spec = System.Text.Json.JsonSerializer.Deserialize<RunSpec>(run.SpecJson, RunSpecParser.JsonOptions)
                 ?? throw new InvalidDataException("the recorded run spec is empty");
-            var stages = new RunStages(RunId, spec, runs, GrainFactory, ReportAsync, ct);
+            // Pushed data (blob: URIs) is read from this silo's local copies; the recorded spec keeps the URIs.
+            spec = await PushedData.ResolveAsync(spec, files, ct);
+            var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct);
             await stages.RunAsync();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -5,7 +5,7 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
 public sealed class RunStages(
-    string runId, RunSpec spec, IRunStore runs, IGrainFactory grains,
+    string runId, RunSpec spec, IRunStore runs, IGrainFactory grains, ComputeQueue compute,
     Func<RunStage, int, int, Task> report, CancellationToken ct)
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
@@ -47,7 +47,9 @@ public sealed class RunStages(
         var trainer = grains.GetGrain<IPolicyTrainerGrain>(runId);
         var generator = grains.GetGrain<IRolloutGeneratorGrain>(GrainKeys.Join(runId, 0));
         var scorer = grains.GetGrain<IRewardScorerGrain>(GrainKeys.Join(runId, rewardModel.Kind, rewardModel.Version));
-        var task = SpecMapping.Task(spec);
+        using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
+        var judge = await StageException.InAsync($"{RunStage.Policy.ToWire()} loading the {environment.Name} judge", () => compute.Run(() => environment.Judge, ct));
+        int eos = environment.Tokenizer.EosId;
         string stage = $"{RunStage.Policy.ToWire()} {spec.Rl.Algorithm}";
         int startVersion = version;
         await StageException.InAsync($"{stage} start from policy version {startVersion}", () => trainer.BeginRl(spec, startVersion));
@@ -55,15 +57,17 @@ public sealed class RunStages(
         {
             ct.ThrowIfCancellationRequested();
             int step = version + 1;
-            var request = new RolloutRequest(version, RunData.TrainPrompts(spec, step), spec.Rl.SamplesPerPrompt,
+            var request = new RolloutRequest(version, environment.TrainPrompts(spec.Rl.PromptsPerStep, spec.Seed, step), spec.Rl.SamplesPerPrompt,
                 spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
             var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generator.Generate(request));
             float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
-            string[] texts = batch.Responses.Select(RunData.ResponseText).ToArray();
+            double[] gold = await StageException.InAsync($"{stage} step {step} gold judging",
+                () => compute.Run(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
             var rolloutMetrics = new Dictionary<string, double>
             {
-                ["rl/gold_reward"] = batch.Prompts.Select(RunData.PromptText).Zip(texts, task.GoldReward).Average(),
-                ["rl/length"] = texts.Average(t => t.Length),
+                ["rl/gold_reward"] = gold.Average(),
+                ["rl/length"] = batch.Responses.Average(r => environment.Tokenizer.Decode(r).Length),
+                ["rl/length_tokens"] = batch.Responses.Average(r => r.Count(t => t != eos)),
             };
             var update = await StageException.InAsync($"{stage} step {step} update", () => trainer.Update(batch, rewards, rolloutMetrics));
             version = update.NewVersion;
@@ -90,6 +94,8 @@ public sealed class RunStages(
             new RunResult("kl", report.KlToReference),
             new RunResult("greedy_gold_reward_after", report.GreedyGoldReward),
             new RunResult("greedy_win_rate", report.GreedyWinRate),
+            new RunResult("length_chars_before", report.ReferenceMeanLengthChars),
+            new RunResult("length_chars_after", report.MeanLengthChars),
         ], ct);
         await ReportOverOptimizationAsync();
         ct.ThrowIfCancellationRequested();

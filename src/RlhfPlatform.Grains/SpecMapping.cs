@@ -5,26 +5,38 @@ using RlhfPlatform.Training.Objectives;
 using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Training.RewardModels;
 using RlhfPlatform.Training.Sft;
-using RlhfPlatform.Training.Synthetic;
+using RlhfPlatform.Modeling.Checkpoints;
 
 namespace RlhfPlatform.Grains;
 
 /// <summary>Run spec → the Training and Modeling objects it describes.</summary>
 public static class SpecMapping
 {
-    public static readonly ITokenizer Tokenizer = new ByteTokenizer();
+    static readonly ITokenizer ByteTokens = new ByteTokenizer();
 
-    public static ModelConfig PolicyConfig(RunSpec spec) => Config(spec.Policy.Model, "none");
+    /// <summary>The run's tokenizer: the base model's, or the byte tokenizer of a policy trained from scratch.</summary>
+    public static ITokenizer Tokenizer(RunSpec spec) => spec.Policy.Base is { } folder ? TokenizerFiles.Load(folder) : ByteTokens;
 
-    /// <summary>The reward model's shape; the head is the spec's, else the objective's default.</summary>
-    public static ModelConfig RewardModelConfig(RunSpec spec) =>
-        Config(spec.RewardModel.Model, spec.RewardModel.Head ?? Objective(spec).Traits.DefaultHead);
+    /// <summary>The policy's shape: the base model's config.json, or policy.model with the tokenizer's vocabulary.</summary>
+    public static ModelConfig PolicyConfig(RunSpec spec, ITokenizer tokenizer) =>
+        spec.Policy.Base is { } folder ? ModelCheckpoint.ReadConfig(folder) : Config(spec.Policy.Model, "none", tokenizer);
 
-    public static LengthTask Task(RunSpec spec) => spec.Task.Kind switch
-    {
-        "synthetic-length" => new LengthTask(spec.Task.TargetLength),
-        _ => throw new ArgumentException($"unknown task kind '{spec.Task.Kind}'"),
-    };
+    public static ModelLoadOptions PolicyLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.Policy.Dtype) };
+
+    /// <summary>The reward model's head: the spec's, else the objective's default.</summary>
+    public static string RewardHead(RunSpec spec) => spec.RewardModel.Head ?? Objective(spec).Traits.DefaultHead;
+
+    /// <summary>The shape of a reward model trained from scratch (rewardModel.init "scratch" without a base).</summary>
+    public static ModelConfig RewardModelConfig(RunSpec spec, ITokenizer tokenizer) => Config(spec.RewardModel.Model, RewardHead(spec), tokenizer);
+
+    /// <summary>
+    /// Longest prompt + response the reward model reads: its base's context when it starts from one
+    /// (rewardModel.base, or the SFT policy of a policy.base run), else rewardModel.model.maxSeqLen.
+    /// </summary>
+    public static int RewardModelContext(RunSpec spec) =>
+        spec.RewardModel.Base is { } folder ? ModelCheckpoint.ReadConfig(folder).MaxPositions
+        : spec.RewardModel.Init == "sft" && spec.Policy.Base is { } policyBase ? ModelCheckpoint.ReadConfig(policyBase).MaxPositions
+        : spec.RewardModel.Model.MaxSeqLen;
 
     public static SftOptions Sft(RunSpec spec) => new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate);
 
@@ -107,7 +119,7 @@ public static class SpecMapping
 
     static RewardShaping Shaping(RunSpec spec) => new(MissingEosPenalty: spec.Rl.MissingEosPenalty);
 
-    static ModelConfig Config(ModelSpec model, string rewardHead) => ModelConfig.Small(
-        Tokenizer.VocabSize, model.Dim, model.Layers, model.Heads, model.MaxSeqLen,
-        Tokenizer.BosId, Tokenizer.EosId, Tokenizer.PadId) with { RewardHead = rewardHead };
+    static ModelConfig Config(ModelSpec model, string rewardHead, ITokenizer tokenizer) => ModelConfig.Small(
+        tokenizer.VocabSize, model.Dim, model.Layers, model.Heads, model.MaxSeqLen,
+        tokenizer.BosId, tokenizer.EosId, tokenizer.PadId) with { RewardHead = rewardHead };
 }

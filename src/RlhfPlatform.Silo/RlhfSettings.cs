@@ -13,6 +13,8 @@ public sealed record RlhfSettings
     public string Device { get; init; } = "cpu";
     public int ComputeThreads { get; init; }
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "rlhf-silo");
+    /// <summary>Rlhf:Data: the folders run specs may read from.</summary>
+    public DataSettings Data { get; init; } = new();
 
     /// <summary>The embedded default: SQLite run store and local checkpoint folder under one directory.</summary>
     public static RlhfSettings Embedded(string outDirectory) => new()
@@ -40,4 +42,10 @@ public sealed record ClusterSettings
     public int GatewayPort { get; init; } = 30000;
     public string ClusterId { get; init; } = "rlhf";
     public string ServiceId { get; init; } = "rlhf-platform";
+}
+
+/// <summary>Rlhf:Data:Roots: folders a run spec's data and model paths must lie under.</summary>
+public sealed record DataSettings
+{
+    public string[] Roots { get; init; } = [];
 }

@@ -76,6 +76,20 @@ public sealed class ServeAndSubmitTests : IDisposable
         var badSpec = await platform.Http.PostAsync("/api/runs", new StringContent("""{"name": 5}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, badSpec.StatusCode);
         Assert.Contains("name", (await badSpec.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+
+        // Outside the data roots (here only --out's data folder): one 400, the same whether the target exists or not.
+        string existing = Path.Combine(folder, "tiny-2.json"), missingFile = Path.Combine(folder, "no-such.jsonl");
+        Assert.True(File.Exists(existing));
+        var details = new List<string?>();
+        foreach (string path in new[] { existing, missingFile, "../../etc/passwd", "/dev/null" })
+        {
+            string body = $$"""{ "policy": { "sft": { "data": {{JsonSerializer.Serialize(path)}} } } }""";
+            var refused = await platform.Http.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            details.Add((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        Assert.Single(details.Distinct());
+        Assert.Contains("policy.sft.data: not readable through a run spec", details[0]);
     }
 
     [Fact]

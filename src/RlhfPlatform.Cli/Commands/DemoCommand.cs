@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using RlhfPlatform.AdminApi;
 using RlhfPlatform.AdminApi.Experiments;
 using RlhfPlatform.Cli.Demo;
 using RlhfPlatform.Cli.Hosting;
@@ -58,47 +55,33 @@ public static class DemoCommand
         AnsiConsole.MarkupLine($"[bold]rlhf demo[/] ({(quick ? "quick" : "full")}, seed {seed}): synthetic length task, " +
                                $"{specs.Count} reward models, {flipped} preference labels flipped (25% noise)");
 
-        var settings = RlhfSettings.Embedded(outDirectory) with
+        await using var platform = await EmbeddedPlatform.StartAsync(outDirectory, ct);
+        var settings = platform.Settings;
+        var runs = new List<(string Label, IRunGrain Grain)>();
+        foreach (var spec in specs)
         {
-            Cluster = new ClusterSettings { SiloPort = FreePort.Pick(), GatewayPort = FreePort.Pick() },
-        };
-        await using var stores = await Stores.OpenAsync(settings.Validate(), ct);
-        using var host = PlatformHost.EmbeddedSilo(settings, stores.RunStore, stores.CheckpointStore, LogLevel.Warning);
-        await host.StartAsync(ct);
-        try
-        {
-            var submission = host.Services.GetRequiredService<RunSubmission>();
-            var grains = host.Services.GetRequiredService<IGrainFactory>();
-            var runs = new List<(string Label, IRunGrain Grain)>();
-            foreach (var spec in specs)
-            {
-                var run = await submission.SubmitAsync(spec, ct);
-                runs.Add((spec.RewardModel.Name, grains.GetGrain<IRunGrain>(run.RunId)));
-            }
-            var final = await RunProgressDisplay.FollowAsync(runs, ct);
+            var run = await platform.Submission.SubmitAsync(spec, ct);
+            runs.Add((spec.RewardModel.Name, platform.Grains.GetGrain<IRunGrain>(run.RunId)));
+        }
+        var final = await RunProgressDisplay.FollowAsync(runs, ct);
 
-            var comparison = await ExperimentComparison.BuildAsync(stores.RunStore, experiment, ct);
-            var paths = await WriteReportsAsync(comparison, outDirectory, settings, sftPath, pairsPath, ct);
-            DemoOutput.Print(comparison, paths, clock.Elapsed);
-            if (jsonPath != null)
-            {
-                var json = new DemoJson(experiment, seed, quick, clock.Elapsed.TotalSeconds, comparison.Rows, paths);
-                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(json, RunSpecParser.JsonOptions), ct);
-                AnsiConsole.MarkupLine($"results JSON: {Markup.Escape(Path.GetFullPath(jsonPath))}");
-            }
-            var failed = final.Select((progress, i) => (runs[i].Label, Progress: progress))
-                .Where(r => r.Progress.Status != RunStatus.Completed).ToList();
-            if (failed.Count == 0) return 0;
-            // One line for the command: the first failed run's error, and which others failed.
-            var (label, first) = failed[0];
-            string others = failed.Count > 1 ? $" (also not completed: {string.Join(", ", failed.Skip(1).Select(r => r.Label))})" : "";
-            await Console.Error.WriteLineAsync($"error: demo run {label}: {first.Error ?? first.Status.ToWire()}{others}");
-            return 1;
-        }
-        finally
+        var comparison = await ExperimentComparison.BuildAsync(platform.RunStore, experiment, ct);
+        var paths = await WriteReportsAsync(comparison, outDirectory, settings, sftPath, pairsPath, ct);
+        DemoOutput.Print(comparison, paths, clock.Elapsed);
+        if (jsonPath != null)
         {
-            await host.StopAsync(CancellationToken.None);
+            var json = new DemoJson(experiment, seed, quick, clock.Elapsed.TotalSeconds, comparison.Rows, paths);
+            await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(json, RunSpecParser.JsonOptions), ct);
+            AnsiConsole.MarkupLine($"results JSON: {Markup.Escape(Path.GetFullPath(jsonPath))}");
         }
+        var failed = final.Select((progress, i) => (runs[i].Label, Progress: progress))
+            .Where(r => r.Progress.Status != RunStatus.Completed).ToList();
+        if (failed.Count == 0) return 0;
+        // One line for the command: the first failed run's error, and which others failed.
+        var (label, first) = failed[0];
+        string others = failed.Count > 1 ? $" (also not completed: {string.Join(", ", failed.Skip(1).Select(r => r.Label))})" : "";
+        await Console.Error.WriteLineAsync($"error: demo run {label}: {first.Error ?? first.Status.ToWire()}{others}");
+        return 1;
     }
 
     static async Task<DemoPaths> WriteReportsAsync(ExperimentComparison comparison, string outDirectory, RlhfSettings settings,

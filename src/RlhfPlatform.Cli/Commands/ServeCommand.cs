@@ -38,7 +38,8 @@ public static class ServeCommand
         return 0;
     }
 
-    static RlhfSettings Settings(string outDirectory)
+    /// <summary>The "Rlhf" configuration section over the embedded stores under <paramref name="outDirectory"/>.</summary>
+    internal static RlhfSettings Settings(string outDirectory)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Rlhf");
         var embedded = RlhfSettings.Embedded(outDirectory);
@@ -48,6 +49,8 @@ public static class ServeCommand
             RunStore = string.IsNullOrEmpty(configuration["RunStore:Kind"]) ? embedded.RunStore : configured.RunStore,
             CheckpointStore = string.IsNullOrEmpty(configuration["CheckpointStore:Kind"]) ? embedded.CheckpointStore : configured.CheckpointStore,
             WorkDirectory = string.IsNullOrEmpty(configuration["WorkDirectory"]) ? embedded.WorkDirectory : configured.WorkDirectory,
+            // The operator's roots, plus the data folder under --out.
+            Data = new DataSettings { Roots = [.. configured.Data.Roots, Path.Combine(outDirectory, "data")] },
         };
     }
 }

@@ -49,7 +49,7 @@ public static class PlatformHost
             builder.UseOrleansClient(client => client.UseLocalhostClustering(settings.Cluster.GatewayPort,
                 serviceId: settings.Cluster.ServiceId, clusterId: settings.Cluster.ClusterId));
         }
-        builder.Services.AddRlhfAdminApi();
+        builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots));
         var app = builder.Build();
         if (role is "all" or "api") app.MapRlhfAdminApi();
         return app;

@@ -6,8 +6,8 @@ public interface IChatTemplate
     /// <summary>The conversation so far, ending with the header of the reply (the "generation prompt").</summary>
     string RenderPrompt(IReadOnlyList<ChatMessage> conversation, string replyRole);
 
-    /// <summary>The reply: the first message's content (its header is in the prompt), then any further messages.</summary>
-    string RenderResponse(IReadOnlyList<ChatMessage> reply);
+    /// <summary>The reply to <paramref name="history"/>: the text after <see cref="RenderPrompt"/>'s, without a final end-of-turn token (Tokenize adds EOS).</summary>
+    string RenderResponse(IReadOnlyList<ChatMessage> history, IReadOnlyList<ChatMessage> reply);
 }
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed class RoleColonChatTemplate : IChatTemplate
     public string RenderPrompt(IReadOnlyList<ChatMessage> conversation, string replyRole) =>
         string.Concat(conversation.Select(Line)) + replyRole + ": ";
 
-    public string RenderResponse(IReadOnlyList<ChatMessage> reply)
+    public string RenderResponse(IReadOnlyList<ChatMessage> history, IReadOnlyList<ChatMessage> reply)
     {
         if (reply.Count == 0) throw new ArgumentException("a reply needs at least one message");
         return reply[0].Content + "\n" + string.Concat(reply.Skip(1).Select(Line));

@@ -10,8 +10,35 @@ public sealed class DataFormatException(string message) : Exception(message);
 /// <summary>Reads SFT demonstrations; writes demonstrations, preference pairs and ranking sets (reading preference data: <see cref="PreferenceFiles"/>).</summary>
 public static class JsonlFiles
 {
-    public static IReadOnlyList<Demonstration> ReadDemonstrations(string path) =>
-        Read(path, (obj, where) => new Demonstration(Field(obj, "prompt", where), Field(obj, "response", where)));
+    /// <summary>
+    /// {"prompt", "response"}: strings as they are, or chat messages rendered by <paramref name="template"/>
+    /// (default "role: content" lines): a message-list prompt ends with the reply's header, a message-list response is the reply.
+    /// </summary>
+    public static IReadOnlyList<Demonstration> ReadDemonstrations(string path, IChatTemplate? template = null) =>
+        Read(path, (obj, where) =>
+        {
+            var fields = new JsonFields(obj, where);
+            if (!fields.IsMessageList("prompt") && !fields.IsMessageList("response"))
+                return new Demonstration(Field(obj, "prompt", where), Field(obj, "response", where));
+            template ??= new RoleColonChatTemplate();
+            var history = fields.IsMessageList("prompt") ? fields.Messages("prompt") : [new ChatMessage("user", fields.String("prompt"))];
+            var reply = fields.IsMessageList("response") ? fields.Messages("response") : [new ChatMessage("assistant", fields.String("response"))];
+            return new Demonstration(template.RenderPrompt(history, reply[0].Role), template.RenderResponse(history, reply));
+        });
+
+    /// <summary>
+    /// Prompt texts of a prompt file ({"prompt": string | chat messages}). With a template, every prompt is
+    /// rendered as a conversation ending with the assistant's header (a string is one user message);
+    /// without one, strings are used as they are and message lists become "role: content" lines.
+    /// </summary>
+    public static IReadOnlyList<string> ReadPrompts(string path, IChatTemplate? template) =>
+        Read(path, (obj, where) =>
+        {
+            var fields = new JsonFields(obj, where);
+            if (!fields.IsMessageList("prompt") && template == null) return fields.String("prompt");
+            var conversation = fields.IsMessageList("prompt") ? fields.Messages("prompt") : [new ChatMessage("user", fields.String("prompt"))];
+            return (template ?? new RoleColonChatTemplate()).RenderPrompt(conversation, "assistant");
+        });
 
     /// <summary>Pairs as {"prompt","chosen","rejected"} plus "margin" where a pair has one.</summary>
     public static void WritePairs(string path, IEnumerable<PreferencePair> pairs) =>

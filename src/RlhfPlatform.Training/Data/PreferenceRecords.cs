@@ -39,8 +39,8 @@ public sealed class PreferenceRecords(IChatTemplate template)
         if (f.Has("prompt"))
         {
             var history = f.IsMessageList("prompt") ? f.Messages("prompt") : [new ChatMessage("user", f.String("prompt"))];
-            return new PreferencePair(template.RenderPrompt(history, chosen[0].Role), template.RenderResponse(chosen),
-                template.RenderResponse(rejected), margin, f.Where);
+            return new PreferencePair(template.RenderPrompt(history, chosen[0].Role), template.RenderResponse(history, chosen),
+                template.RenderResponse(history, rejected), margin, f.Where);
         }
         // Implicit prompt: chosen and rejected are whole conversations sharing everything but the last message.
         var (prompt, chosenReply, rejectedReply) = SplitSharedHistory(f, "chosen", chosen, "rejected", rejected);
@@ -102,6 +102,6 @@ public sealed class PreferenceRecords(IChatTemplate template)
         if (!historyA.SequenceEqual(historyB))
             throw f.Error(nameB, $"must share all but its last message with {nameA}");
         string prompt = template.RenderPrompt(historyA, a[^1].Role);
-        return (prompt, template.RenderResponse([a[^1]]), template.RenderResponse([b[^1]]));
+        return (prompt, template.RenderResponse(historyA, [a[^1]]), template.RenderResponse(historyA, [b[^1]]));
     }
 }

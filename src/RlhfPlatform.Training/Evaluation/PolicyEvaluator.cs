@@ -16,11 +16,15 @@ public sealed record PolicyEvaluationResult(
     double GoldReward, double ReferenceGoldReward, double ProxyReward, double ReferenceProxyReward,
     LengthSummary Length, LengthSummary ReferenceLength, WinRates WinRates, double KlToReference)
 {
+    /// <summary>Response lengths in characters of the decoded text (when the options name the tokenizer).</summary>
+    public LengthSummary? LengthChars { get; init; }
+    public LengthSummary? ReferenceLengthChars { get; init; }
+
     /// <summary>Flat metric names for the run store, e.g. "eval/sampled/gold_reward".</summary>
     public IReadOnlyDictionary<string, double> ToMetrics(string prefix = "eval")
     {
         string p = $"{prefix}/{Mode}/";
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             [p + "gold_reward"] = GoldReward,
             [p + "reference_gold_reward"] = ReferenceGoldReward,
@@ -35,6 +39,9 @@ public sealed record PolicyEvaluationResult(
             [p + "lc_win_rate"] = WinRates.LengthControlledWinRate,
             [p + "kl_to_reference"] = KlToReference,
         };
+        if (LengthChars is { } chars) metrics[p + "length_chars_mean"] = chars.Mean;
+        if (ReferenceLengthChars is { } referenceChars) metrics[p + "reference_length_chars_mean"] = referenceChars.Mean;
+        return metrics;
     }
 }
 
@@ -44,6 +51,8 @@ public sealed record EvaluationOptions
     /// <summary>Greedy decoding for the judged responses (the KL estimate still samples).</summary>
     public bool Greedy { get; init; }
     public long Seed { get; init; }
+    /// <summary>Decodes responses to report their lengths in characters too; null: tokens only.</summary>
+    public Modeling.Tokenization.ITokenizer? Tokenizer { get; init; }
 }
 
 public static class PolicyEvaluator
@@ -69,8 +78,15 @@ public static class PolicyEvaluator
         return new PolicyEvaluationResult(options.Greedy ? "greedy" : "sampled", prompts.Count,
             goldScores.Average(), referenceGold.Average(), proxyMean, referenceProxyMean,
             LengthSummary.Of(lengths), LengthSummary.Of(referenceLengths), winRates,
-            KlToReference(policy, reference, prompts, klSamples, sampling.Temperature));
+            KlToReference(policy, reference, prompts, klSamples, sampling.Temperature))
+        {
+            LengthChars = options.Tokenizer is { } tokenizer ? CharLengths(tokenizer, responses) : null,
+            ReferenceLengthChars = options.Tokenizer is { } referenceTokenizer ? CharLengths(referenceTokenizer, referenceResponses) : null,
+        };
     }
+
+    static LengthSummary CharLengths(Modeling.Tokenization.ITokenizer tokenizer, int[][] responses) =>
+        LengthSummary.Of(responses.Select(r => (double)tokenizer.Decode(r).Length).ToArray());
 
     static int[][] Generate(CausalLm model, IReadOnlyList<int[]> prompts, GenerationOptions generation, int seed)
     {

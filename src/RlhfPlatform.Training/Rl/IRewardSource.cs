@@ -8,4 +8,8 @@ namespace RlhfPlatform.Training.Rl;
 public interface IRewardSource
 {
     float[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses);
+
+    /// <summary>The scores at the precision the source computes them in (a gold function: double).</summary>
+    double[] ScoreInFullPrecision(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) =>
+        Score(prompts, responses).Select(s => (double)s).ToArray();
 }

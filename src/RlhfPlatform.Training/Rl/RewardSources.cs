@@ -13,12 +13,15 @@ public sealed class RewardModelSource(RewardModel model) : IRewardSource
 /// <summary>A reward computed on decoded text, e.g. <see cref="Synthetic.LengthTask.GoldReward"/>.</summary>
 public sealed class TextRewardSource(ITokenizer tokenizer, Func<string, string, double> reward) : IRewardSource
 {
-    public float[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
+    public float[] Score(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) =>
+        ScoreInFullPrecision(prompts, responses).Select(s => (float)s).ToArray();
+
+    public double[] ScoreInFullPrecision(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses)
     {
         if (prompts.Count != responses.Count) throw new ArgumentException($"{prompts.Count} prompts but {responses.Count} responses");
-        var scores = new float[prompts.Count];
+        var scores = new double[prompts.Count];
         for (int i = 0; i < scores.Length; i++)
-            scores[i] = (float)reward(tokenizer.Decode(prompts[i]), tokenizer.Decode(responses[i]));
+            scores[i] = reward(tokenizer.Decode(prompts[i]), tokenizer.Decode(responses[i]));
         return scores;
     }
 }
