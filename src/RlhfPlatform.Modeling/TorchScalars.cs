@@ -16,7 +16,6 @@ public static class TorchScalars
 {
     public static readonly Scalar One = 1.0.ToScalar();
     public static readonly Scalar Zero = 0.0.ToScalar();
-    public static readonly Scalar Two = 2.0.ToScalar();
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
     public static readonly Scalar IntZero = 0L.ToScalar();
     public static readonly Scalar IntOne = 1L.ToScalar();
@@ -28,9 +27,6 @@ public static class ScalarOps
 {
     /// <summary>a + b (TorchSharp's `+` passes a temporary alpha).</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, TorchScalars.One);
-
-    /// <summary>a += b in place.</summary>
-    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, TorchScalars.One);
 
     /// <summary>a + alpha·b.</summary>
     public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha)
@@ -51,29 +47,10 @@ public static class ScalarOps
         return x.sub(s);
     }
 
-    /// <summary>value - x.</summary>
-    public static Tensor SubtractedFrom(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.neg().add_(s, TorchScalars.One);
-    }
-
     public static Tensor Times(this Tensor x, double value)
     {
         using var s = value.ToScalar();
         return x.mul(s);
-    }
-
-    public static Tensor TimesInPlace(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.mul_(s);
-    }
-
-    public static Tensor DividedBy(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.div(s);
     }
 
     public static Tensor Squared(this Tensor x) => x.mul(x);
@@ -84,56 +61,11 @@ public static class ScalarOps
         return x.clamp_min(s);
     }
 
-    public static Tensor ClampMax(this Tensor x, double max)
-    {
-        using var s = max.ToScalar();
-        return x.clamp_max(s);
-    }
-
-    public static Tensor Clamp(this Tensor x, double min, double max)
-    {
-        using var lo = min.ToScalar();
-        using var hi = max.ToScalar();
-        return x.clamp(lo, hi);
-    }
-
-    public static Tensor Pow(this Tensor x, double exponent)
-    {
-        using var s = exponent.ToScalar();
-        return x.pow(s);
-    }
-
-    public static Tensor FillWhere(this Tensor x, Tensor mask, double value)
-    {
-        using var s = value.ToScalar();
-        return x.masked_fill(mask, s);
-    }
-
-    public static Tensor GreaterThan(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.gt(s);
-    }
-
-    public static Tensor LessThan(this Tensor x, double value)
-    {
-        using var s = value.ToScalar();
-        return x.lt(s);
-    }
-
     /// <summary>[start, stop) as int64 on the device.</summary>
     public static Tensor Range(long start, long stop, Device? device = null)
     {
         using var from = start.ToScalar();
         using var to = stop.ToScalar();
-        using var step = 1L.ToScalar();
-        return arange(from, to, step, ScalarType.Int64, device);
-    }
-
-    /// <summary>A tensor of the given shape filled with value.</summary>
-    public static Tensor Filled(long[] shape, double value, ScalarType dtype, Device? device = null)
-    {
-        using var s = value.ToScalar();
-        return full(shape, s, dtype, device);
+        return arange(from, to, TorchScalars.IntOne, ScalarType.Int64, device);
     }
 }

@@ -92,17 +92,7 @@ public sealed class Qwen3CheckpointTests : IDisposable
         int[][] prompts = [[1, 5, 9], [1, 7, 8, 20, 21, 3]];
         var options = new GenerationOptions { MaxNewTokens = 10, Temperature = 0.9 };
         var result = BatchGenerator.Generate(model, prompts, options, new Generator(3));
-        using var batch = SequenceBatch.Build(prompts, result.Responses, padId: 0);
-        using var noGrad = no_grad();
-        using var full = ResponseLogProbs.PerToken(model, batch, options.Temperature);
-        for (int r = 0; r < prompts.Length; r++)
-        {
-            Assert.True(result.Responses[r].Length > 0);
-            var expected = full[r].narrow(0, prompts[r].Length, result.Responses[r].Length).data<float>().ToArray();
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(expected[i] - result.LogProbs[r][i]) < Tolerance,
-                    $"row {r} token {i}: cache {result.LogProbs[r][i]} vs full {expected[i]}");
-        }
+        KvCacheParity.AssertMatchesFullForward(model, prompts, result, options.Temperature, 0, Tolerance);
     }
 
     [Fact]
