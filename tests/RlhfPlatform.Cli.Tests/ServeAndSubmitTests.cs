@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using RlhfPlatform.Grains.Tests;
 using RlhfPlatform.Storage.RunStores;
 
 namespace RlhfPlatform.Cli.Tests;
@@ -90,6 +91,30 @@ public sealed class ServeAndSubmitTests : IDisposable
         }
         Assert.Single(details.Distinct());
         Assert.Contains("policy.sft.data: not readable through a run spec", details[0]);
+    }
+
+    [Fact]
+    public async Task SubmitNamesLocalPathsTheServerCannotReadAndPushRunsThemThroughTheStore()
+    {
+        string outDirectory = Path.Combine(folder, "out");
+        await using var platform = await ServedPlatform.StartAsync(outDirectory);
+        using var example = new ByoExample(); // its own temp folder: outside the server's data roots
+
+        var (refusedExit, _, refusedErr) = await RlhfProcess.RunAsync(["submit", example.SpecPath, "--api", platform.Url]);
+        Assert.Equal(1, refusedExit);
+        Assert.StartsWith("error: the server cannot read ", refusedErr.Trim());
+        Assert.Contains($"policy.base ({Path.Combine(example.Folder, "model")})", refusedErr);
+        Assert.Contains($"prompts.train ({Path.Combine(example.Folder, "data", "prompts-train.jsonl")})", refusedErr);
+        Assert.Contains($"evaluation.judge.model ({Path.Combine(example.Folder, "gold-rm")})", refusedErr);
+        Assert.Contains("--push", refusedErr);
+
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["submit", example.SpecPath, "--api", platform.Url, "--push", "--out", outDirectory]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"pushed {Path.Combine(example.Folder, "model")} as blob:data/model/1", stderr);
+        Assert.Contains("as blob:data/preferences/1/preferences.jsonl", stderr);
+        var run = await platform.WaitForRunAsync(stdout.Trim(), Ended, TimeSpan.FromMinutes(3));
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
+        Assert.InRange(run.GetProperty("results").GetProperty("win_rate").GetDouble(), 0, 1);
     }
 
     [Fact]

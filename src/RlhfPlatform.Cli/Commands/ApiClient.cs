@@ -73,7 +73,7 @@ public sealed class ApiClient(string baseUrl) : IDisposable
     }
 
     /// <summary>The one-line error for a failed answer: the problem details' detail when there is one, else the body.</summary>
-    static async Task<ArgumentException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    static async Task<AdminApiProblemException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
         string body = await response.Content.ReadAsStringAsync(ct);
         string detail = body;
@@ -84,7 +84,7 @@ public sealed class ApiClient(string baseUrl) : IDisposable
                 detail = d.GetString() ?? body;
         }
         catch (JsonException) { /* not JSON: the body itself is the message */ }
-        return new ArgumentException($"admin API answered {(int)response.StatusCode}: {detail}");
+        return new AdminApiProblemException((int)response.StatusCode, detail);
     }
 
     public void Dispose() => http.Dispose();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using RlhfPlatform.Contracts;
 using RlhfPlatform.Silo;
 
 namespace RlhfPlatform.Cli.Commands;
@@ -24,29 +23,9 @@ public static class DataCommand
 
     static async Task<int> PushAsync(string path, string? name, string outDirectory, CancellationToken ct)
     {
-        path = Path.GetFullPath(path);
-        bool isFolder = Directory.Exists(path);
-        if (!isFolder && !File.Exists(path)) throw new FileNotFoundException($"nothing to push: {path} is neither a file nor a folder", path);
-        string fileName = Path.GetFileName(path.TrimEnd(Path.DirectorySeparatorChar));
-        name ??= isFolder ? fileName : Path.GetFileNameWithoutExtension(fileName);
-        if (!DataUri.IsValidName(name)) throw new ArgumentException($"--name '{name}': use letters, digits, '.', '-' and '_' (up to 100)");
-        if (!isFolder && !DataUri.IsValidName(fileName)) throw new ArgumentException($"file name '{fileName}': use letters, digits, '.', '-' and '_' (or rename the file)");
-
         var settings = ServeCommand.Settings(Path.GetFullPath(outDirectory)).Validate();
         await using var stores = await Stores.OpenAsync(settings, ct);
-        var versions = await stores.CheckpointStore.ListVersionsAsync(DataUri.StoreRun, name, ct);
-        int version = versions.Count == 0 ? 1 : versions.Max() + 1;
-        string staging = isFolder ? path : Directory.CreateTempSubdirectory("rlhf-push-").FullName;
-        try
-        {
-            if (!isFolder) File.Copy(path, Path.Combine(staging, fileName));
-            await stores.CheckpointStore.WriteAsync(DataUri.StoreRun, name, version, staging, ct);
-        }
-        finally
-        {
-            if (!isFolder) Directory.Delete(staging, recursive: true);
-        }
-        Console.WriteLine(new DataUri(name, version, isFolder ? null : fileName));
+        Console.WriteLine(await DataPush.PushAsync(stores.CheckpointStore, path, name, ct));
         return 0;
     }
 }

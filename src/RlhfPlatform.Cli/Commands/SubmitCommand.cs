@@ -1,26 +1,68 @@
 using System.CommandLine;
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Silo;
 
 namespace RlhfPlatform.Cli.Commands;
 
-/// <summary>`rlhf submit SPEC`: validates a run spec locally (relative data paths resolve against the spec's folder) and submits it.</summary>
+/// <summary>
+/// `rlhf submit SPEC [--push --out DIR]`: validates a run spec locally (relative data paths resolve
+/// against the spec's folder) and submits it. A server reads only its own data roots; when it refuses
+/// a local path, the error names each one and how to push it. With --push every local file and model
+/// folder goes into the checkpoint/data store first (the one `serve` uses: --out or Rlhf__CheckpointStore__*)
+/// and the spec is submitted with their blob: URIs.
+/// </summary>
 public static class SubmitCommand
 {
     public static Command Create()
     {
         var specArgument = new Argument<string>("spec") { Description = "Run spec JSON file (schemas/run-spec.schema.json)" };
         var apiOption = ApiClient.UrlOption();
-        var command = new Command("submit", "Submit a run to the admin API") { specArgument, apiOption };
+        var pushOption = new Option<bool>("--push") { Description = "Upload every local file and model folder the spec names into the data store and submit their blob: URIs" };
+        var outOption = new Option<string>("--out") { Description = "With --push: directory of the embedded stores (as for serve)", DefaultValueFactory = _ => "rlhf-out" };
+        var command = new Command("submit", "Submit a run to the admin API") { specArgument, apiOption, pushOption, outOption };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             string path = Path.GetFullPath(result.GetValue(specArgument)!);
             if (!File.Exists(path)) throw new FileNotFoundException($"run spec not found: {path}", path);
             var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(path, ct), Path.GetDirectoryName(path));
+            if (result.GetValue(pushOption)) spec = await PushLocalPathsAsync(spec, result.GetValue(outOption)!, ct);
             using var api = new ApiClient(result.GetValue(apiOption)!);
-            var run = await api.PostRunAsync(spec, ct);
-            Console.WriteLine(run.GetProperty("id").GetString());
-            return 0;
+            try
+            {
+                var run = await api.PostRunAsync(spec, ct);
+                Console.WriteLine(run.GetProperty("id").GetString());
+                return 0;
+            }
+            catch (AdminApiProblemException e) when (e.Status == 400 && Unreadable(spec, e.Detail) is { Count: > 0 } unreadable)
+            {
+                throw new ArgumentException(
+                    $"the server cannot read {string.Join(", ", unreadable.Select(f => $"{f.Field} ({f.Path})"))}: it reads only its own data roots. " +
+                    $"Upload them into the store it reads with `rlhf submit {result.GetValue(specArgument)} --push` (store options as for serve), " +
+                    "or push each with `rlhf data push PATH` and put the printed blob: URI in the spec");
+            }
         }));
         return command;
+    }
+
+    /// <summary>The spec's local paths the server's answer refuses (it names refused fields, never paths).</summary>
+    static List<(string Field, string Path)> Unreadable(RunSpec spec, string detail) =>
+        RunSpecParser.PathFields(spec)
+            .Where(f => !DataUri.IsBlob(f.Path) && detail.Contains(DataRoots.Refusal(f.Field), StringComparison.Ordinal))
+            .ToList();
+
+    static async Task<RunSpec> PushLocalPathsAsync(RunSpec spec, string outDirectory, CancellationToken ct)
+    {
+        var local = RunSpecParser.PathFields(spec).Where(f => !DataUri.IsBlob(f.Path)).Select(f => f.Path).Distinct(StringComparer.Ordinal).ToList();
+        if (local.Count == 0) return spec;
+        var settings = ServeCommand.Settings(Path.GetFullPath(outDirectory)).Validate();
+        await using var stores = await Stores.OpenAsync(settings, ct);
+        var pushed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string localPath in local)
+        {
+            var uri = await DataPush.PushAsync(stores.CheckpointStore, localPath, DataPush.NameFor(localPath), ct, renameFile: true);
+            pushed[localPath] = uri.ToString();
+            Console.Error.WriteLine($"pushed {localPath} as {uri}");
+        }
+        return RunSpecParser.MapPaths(spec, p => p != null && pushed.TryGetValue(p, out var uri) ? uri : p);
     }
 }
