@@ -3,6 +3,7 @@ using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Storage;
 using RlhfPlatform.Training.Evaluation;
 using RlhfPlatform.Training.Rl;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
@@ -11,6 +12,7 @@ namespace RlhfPlatform.Grains;
 /// reward (the environment's judge), proxy reward (the run's RM), length, win rate, length-controlled win
 /// rate and KL to the reference.
 /// </summary>
+[HeavyWork]
 public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IEvaluatorGrain
 {
     static readonly string Stage = RunStage.Evaluation.ToWire();

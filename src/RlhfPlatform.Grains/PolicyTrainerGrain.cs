@@ -6,6 +6,7 @@ using RlhfPlatform.Training;
 using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Training.Sft;
 using static TorchSharp.torch;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
@@ -15,6 +16,7 @@ namespace RlhfPlatform.Grains;
 /// Optimizer state and PPO's value head live in memory: a resumed run starts them afresh from the
 /// last committed policy version.
 /// </summary>
+[HeavyWork]
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;

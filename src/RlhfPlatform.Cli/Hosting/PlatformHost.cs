@@ -21,7 +21,7 @@ public static class PlatformHost
         builder.Logging.AddFilter("RlhfPlatform", LogLevel.Critical);
         builder.UseOrleans(silo =>
         {
-            silo.UseRlhfClustering(settings.Cluster);
+            silo.UseRlhfClustering(settings);
             silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
         });
         builder.Services.AddSingleton<RunSubmission>();
@@ -39,15 +39,14 @@ public static class PlatformHost
         {
             builder.UseOrleans(silo =>
             {
-                silo.UseRlhfClustering(settings.Cluster);
+                silo.UseRlhfClustering(settings);
                 silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
             });
             builder.Services.AddHostedService<RunResumer>();
         }
         else
         {
-            builder.UseOrleansClient(client => client.UseLocalhostClustering(settings.Cluster.GatewayPort,
-                serviceId: settings.Cluster.ServiceId, clusterId: settings.Cluster.ClusterId));
+            builder.UseOrleansClient(client => client.UseRlhfClustering(settings.Cluster));
         }
         builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots));
         var app = builder.Build();
