@@ -22,6 +22,7 @@ public static class AdminApiEndpoints
         api.MapPost("/runs/{id}/cancel", CancelRunAsync);
         api.MapGet("/runs/{id}/metrics", GetMetricsAsync);
         api.MapGet("/experiments/{name}/comparison", GetComparisonAsync);
+        api.MapClusterEndpoint();
         return app;
     }
 

@@ -18,6 +18,13 @@ public interface IRunInputsGrain : IGrainWithIntegerKey
     [Alias("Check")] Task<string[]> Check(RunSpec spec);
 }
 
+/// <summary>The cluster's silos, what each advertises, and the run grains each hosts. Stateless; key 0.</summary>
+[Alias("rlhf.IClusterViewGrain")]
+public interface IClusterViewGrain : IGrainWithIntegerKey
+{
+    [Alias("Get")] Task<ClusterView> Get();
+}
+
 /// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
 [Alias("rlhf.IRunGrain")]
 public interface IRunGrain : IGrainWithStringKey

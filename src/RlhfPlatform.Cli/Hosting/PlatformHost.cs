@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,8 @@ public static class PlatformHost
         builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots));
         var app = builder.Build();
         if (role is "all" or "api") app.MapRlhfAdminApi();
+        // A silo without the API still answers liveness probes.
+        else app.MapGet("/api/healthz", () => Results.Ok(new { status = "ok", role }));
         return app;
     }
 
