@@ -71,7 +71,7 @@ public static class AdminApiEndpoints
     {
         var run = await runs.GetRunAsync(id, ct);
         if (run == null) return RunNotFound(id);
-        RunProgress? progress = run.Status.IsTerminal() ? null : await grains.GetGrain<IRunGrain>(id).GetProgress();
+        RunProgress? progress = run.Status.IsTerminal() ? null : await LiveProgress.TryGetAsync(grains, id);
         return Results.Ok(RunView.From(run, progress, await runs.GetResultsAsync(id, ct)));
     }
 

@@ -66,8 +66,8 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("StartSft")] Task StartSft(RunSpec spec);
     [Alias("GetSftProgress")] Task<JobProgress> GetSftProgress();
     [Alias("CancelSft")] Task CancelSft();
-    /// <summary>Loads a committed policy version to continue RL from.</summary>
-    [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task BeginRl(RunSpec spec, int fromVersion);
+    /// <summary>Loads the newest committed policy version (at least <paramref name="fromVersion"/>) to continue RL from; returns it.</summary>
+    [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task<int> BeginRl(RunSpec spec, int fromVersion);
     /// <summary>One update from scored rollouts. The step's metrics (the update's and <paramref name="rolloutMetrics"/>)
     /// are recorded before the new version is committed, so a resumed run never misses a step's rows.</summary>
     [Alias("Update"), ResponseTimeout(RlStepCall.Timeout)] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);

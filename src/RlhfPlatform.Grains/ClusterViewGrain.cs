@@ -18,7 +18,16 @@ public sealed class ClusterViewGrain(ISiloMetadataCache metadata) : Grain, IClus
         var management = GrainFactory.GetGrain<IManagementGrain>(0);
         var hosts = await management.GetDetailedHosts(onlyActive: false);
         var active = hosts.Where(h => h.Status == SiloStatus.Active).Select(h => h.SiloAddress).ToArray();
-        var grains = active.Length == 0 ? [] : await management.GetDetailedGrainStatistics(null, active);
+        var grains = new List<DetailedGrainStatistic>();
+        foreach (var silo in active)
+        {
+            // A silo that died but is not yet declared dead does not answer; the others still do.
+            try
+            {
+                grains.AddRange(await management.GetDetailedGrainStatistics(null, [silo]));
+            }
+            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) { }
+        }
         var silos = hosts
             .OrderBy(h => h.Status == SiloStatus.Dead).ThenBy(h => h.SiloName, StringComparer.Ordinal)
             .Select(host =>

@@ -45,8 +45,12 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         return Task.CompletedTask;
     }
 
-    public async Task BeginRl(RunSpec spec, int fromVersion)
+    public async Task<int> BeginRl(RunSpec spec, int fromVersion)
     {
+        // An update still in flight from a driver that died commits before this call runs (the grain is
+        // not reentrant): continue from the newest committed version, never from an older one.
+        int committed = (await runs.GetCheckpointsAsync(RunId)).Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
+        fromVersion = Math.Max(fromVersion, committed);
         if (policy == null || version != fromVersion)
         {
             string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
@@ -66,6 +70,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec, fromVersion));
         }
         rlSpec = spec;
+        return fromVersion;
     }
 
     public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Grains.Placement;
 using RlhfPlatform.Storage;
 
 namespace RlhfPlatform.Grains;
@@ -8,10 +9,16 @@ namespace RlhfPlatform.Grains;
 /// The run's orchestrator. Start() launches a driver inside the activation that walks the stages
 /// (sft → reward-model → policy → evaluation), calling one grain per role; every stage commits its
 /// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
-/// and continues RL from the last committed policy version.
+/// and continues RL from the last committed policy version. A reminder ("drive") re-drives the run
+/// while it is unfinished: when the silo hosting this grain dies, the reminder activates it on another
+/// silo, which resumes from what was committed.
 /// </summary>
-public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, ILogger<RunGrain> logger) : Grain, IRunGrain
+[LightWork]
+public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, RunDriveOptions drive, ILogger<RunGrain> logger)
+    : Grain, IRunGrain, IRemindable
 {
+    const string DriveReminder = "drive";
+
     Task? driver;
     CancellationTokenSource? cancellation;
     RunProgress? progress;
@@ -23,9 +30,25 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         if (driver is { IsCompleted: false }) return;
         var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
         if (run.Status.IsTerminal()) return;
+        await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
         cancellation = new CancellationTokenSource();
         progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
         driver = DriveAsync(run, cancellation.Token);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DriveReminder) return;
+        var run = await runs.GetRunAsync(RunId);
+        if (run == null || run.Status.IsTerminal())
+        {
+            if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
+            return;
+        }
+        if (driver is { IsCompleted: false }) return;
+        logger.LogInformation("Run {Run} has no driver ({Status}, stage {Stage}): resuming it", RunId, run.Status.ToWire(), run.Stage.ToWire());
+        await runs.AppendEventAsync(RunId, RunMetrics.Event("resuming", "resumed by its reminder (its driver's silo went away)"));
+        await Start();
     }
 
     public async Task<RunProgress> GetProgress()

@@ -13,6 +13,8 @@ public sealed record RlhfSettings
     public string Device { get; init; } = "cpu";
     /// <summary>Rlhf:Devices: how many of <see cref="Device"/> this silo advertises.</summary>
     public DevicesSettings Devices { get; init; } = new();
+    /// <summary>Rlhf:Runs: how runs are driven.</summary>
+    public RunsSettings Runs { get; init; } = new();
     /// <summary>Rlhf:Silo: what work this silo takes.</summary>
     public SiloSettings Silo { get; init; } = new();
     public int ComputeThreads { get; init; }
@@ -41,6 +43,7 @@ public sealed record RlhfSettings
             throw new ArgumentException($"Rlhf:Cluster:AdvertisedAddress must be an IP address (got '{Cluster.AdvertisedAddress}')");
         foreach (var (name, port) in new[] { ("SiloPort", Cluster.SiloPort), ("GatewayPort", Cluster.GatewayPort) })
             if (port is < 1 or > 65535) throw new ArgumentException($"Rlhf:Cluster:{name} must be a TCP port (1-65535), got {port}");
+        if (Runs.DrivePeriodSeconds is < 2 or > 3600) throw new ArgumentException($"Rlhf:Runs:DrivePeriodSeconds must be 2 to 3600 (got {Runs.DrivePeriodSeconds})");
         if (Devices.Count is < 1 or > 64) throw new ArgumentException($"Rlhf:Devices:Count must be 1 to 64 (got {Devices.Count})");
         return this;
     }
@@ -63,6 +66,12 @@ public sealed record ClusterSettings
 public sealed record DevicesSettings
 {
     public int Count { get; init; } = 1;
+}
+
+public sealed record RunsSettings
+{
+    /// <summary>How often each unfinished run's reminder checks that it has a driver.</summary>
+    public int DrivePeriodSeconds { get; init; } = 60;
 }
 
 public sealed record SiloSettings

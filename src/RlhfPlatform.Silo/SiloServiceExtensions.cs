@@ -23,6 +23,7 @@ public static class SiloServiceExtensions
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
+        services.AddSingleton(new RunDriveOptions { Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds) });
         return services;
     }
 
@@ -47,6 +48,8 @@ public static class SiloServiceExtensions
             silo.UseInMemoryReminderService();
         }
         silo.AddReminders();
+        // A shorter re-drive period than Orleans' one-minute floor is for tests and small clusters.
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, settings.Runs.DrivePeriodSeconds)));
         silo.UseRlhfPlacement(settings);
         // Training steps run on the compute queue, but a 2-core machine still starves probes at times.
         silo.Configure<ClusterMembershipOptions>(o =>
@@ -67,6 +70,7 @@ public static class SiloServiceExtensions
             [SiloMetadataKeys.DeviceCount] = settings.Devices.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         silo.Services.AddPlacementFilter<HeavyWorkPlacementFilter, HeavyWorkPlacementFilterDirector>(ServiceLifetime.Singleton);
+        silo.Services.AddPlacementFilter<LightWorkPlacementFilter, LightWorkPlacementFilterDirector>(ServiceLifetime.Singleton);
         return silo;
     }
 

@@ -13,6 +13,7 @@ sealed class ClusterProcesses : IAsyncDisposable
 {
     readonly Dictionary<string, string> shared;
     readonly List<(string Name, RlhfProcess Process)> processes = [];
+    readonly Dictionary<int, RlhfProcess> silosByPort = [];
     readonly string folder;
 
     ClusterProcesses(string folder, string connectionString, string clusterId)
@@ -28,6 +29,7 @@ sealed class ClusterProcesses : IAsyncDisposable
             ["Rlhf__Cluster__ConnectionString"] = connectionString,
             ["Rlhf__Cluster__ClusterId"] = clusterId,
             ["Rlhf__ComputeThreads"] = "1",
+            ["Rlhf__Runs__DrivePeriodSeconds"] = "5",
         };
     }
 
@@ -44,14 +46,30 @@ sealed class ClusterProcesses : IAsyncDisposable
 
     public void StartSilo(string name, bool heavy)
     {
+        int siloPort = FreeTcpPort.Pick();
         var environment = new Dictionary<string, string>(shared)
         {
-            ["Rlhf__Cluster__SiloPort"] = FreeTcpPort.Pick().ToString(),
+            ["Rlhf__Cluster__SiloPort"] = siloPort.ToString(),
             ["Rlhf__Cluster__GatewayPort"] = FreeTcpPort.Pick().ToString(),
             ["Rlhf__Silo__Heavy"] = heavy ? "true" : "false",
             ["Rlhf__WorkDirectory"] = Path.Combine(folder, name),
         };
-        processes.Add((name, RlhfProcess.Start(["serve", "--role", "silo", "--urls", $"http://127.0.0.1:{FreeTcpPort.Pick()}"], environment)));
+        var process = RlhfProcess.Start(["serve", "--role", "silo", "--urls", $"http://127.0.0.1:{FreeTcpPort.Pick()}"], environment);
+        processes.Add((name, process));
+        silosByPort[siloPort] = process;
+    }
+
+    /// <summary>Kills the silo process whose address /api/cluster shows ("S127.0.0.1:PORT:GENERATION"), as a crash would.</summary>
+    public Task KillSiloAsync(string address) => silosByPort[int.Parse(address.Split(':')[1])].KillAsync();
+
+    /// <summary>The address of the active silo hosting <paramref name="grainType"/> of <paramref name="runId"/>, if any.</summary>
+    public async Task<string?> HostOfAsync(string runId, string grainType)
+    {
+        foreach (var silo in ActiveSilos(await GetClusterAsync()))
+            foreach (var run in silo.GetProperty("runs").EnumerateArray().Where(r => r.GetProperty("runId").GetString() == runId))
+                if (run.GetProperty("grains").EnumerateArray().Any(g => g.GetString()!.StartsWith(grainType + "/", StringComparison.Ordinal)))
+                    return silo.GetProperty("address").GetString();
+        return null;
     }
 
     async Task StartApiAsync()

@@ -32,6 +32,7 @@ public class EmbeddedClusterFixture : IAsyncLifetime
         {
             silo.Services.AddRlhfGrainServices(settings, RunStore, CheckpointStore);
             silo.UseRlhfPlacement(settings);
+            silo.UseInMemoryReminderService();
             if (ResponseTimeout is { } timeout) silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
         });
         if (ResponseTimeout is { } clientTimeout) builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = clientTimeout));
