@@ -4,4 +4,10 @@ namespace RlhfPlatform.Grains;
 public sealed class RunDriveOptions
 {
     public TimeSpan Period { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a driver's lease lasts unrenewed (it is renewed every third of it): after a driver dies,
+    /// another takes the run over at the first reminder tick past this (Rlhf:Runs:LeaseSeconds).
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -22,18 +22,55 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
     Task? driver;
     CancellationTokenSource? cancellation;
     RunProgress? progress;
+    IGrainTimer? leaseRenewal;
+    // One owner per activation: two activations of this grain (two clusters on one run store, or a
+    // split cluster) never both hold the run's lease.
+    readonly string leaseOwner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     string RunId => this.GetPrimaryKeyString();
 
     public async Task Start()
     {
         if (driver is { IsCompleted: false }) return;
-        var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
-        if (run.Status.IsTerminal()) return;
+        if (await runs.GetRunAsync(RunId) is not { } recorded) throw new RunNotFoundException(RunId);
+        if (recorded.Status.IsTerminal()) return;
         await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
+        if (!await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease))
+        {
+            logger.LogInformation("Run {Run} is driven elsewhere (its lease is held); its reminder checks again", RunId);
+            return;
+        }
+        // Read again under the lease: the previous driver may have finished the run just before letting go.
+        var run = (await runs.GetRunAsync(RunId))!;
+        if (run.Status.IsTerminal())
+        {
+            await runs.ReleaseDriverLeaseAsync(RunId, leaseOwner);
+            return;
+        }
+        if (run.Status == RunStatus.Running)
+            await runs.AppendEventAsync(RunId, RunMetrics.Event("resuming", $"a new driver ({leaseOwner}) continues from what was committed"));
         cancellation = new CancellationTokenSource();
+        leaseRenewal = this.RegisterGrainTimer(RenewLeaseAsync, drive.Lease / 3, drive.Lease / 3);
         progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
         driver = DriveAsync(run, cancellation.Token);
+    }
+
+    /// <summary>A driver that cannot renew its lease stops, so that the process that took the run over is its only driver.</summary>
+    async Task RenewLeaseAsync(CancellationToken timerToken)
+    {
+        if (driver is not { IsCompleted: false }) return;
+        bool held;
+        try
+        {
+            held = await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease, timerToken);
+        }
+        catch (RunStoreUnavailableException)
+        {
+            return; // the store is away: keep driving; the lease is checked again at the next tick
+        }
+        if (held) return;
+        logger.LogWarning("Run {Run} lost its driver lease to another process: this driver stops", RunId);
+        cancellation?.Cancel();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -47,7 +84,6 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         }
         if (driver is { IsCompleted: false }) return;
         logger.LogInformation("Run {Run} has no driver ({Status}, stage {Stage}): resuming it", RunId, run.Status.ToWire(), run.Stage.ToWire());
-        await runs.AppendEventAsync(RunId, RunMetrics.Event("resuming", "resumed by its reminder (its driver's silo went away)"));
         await Start();
     }
 
@@ -84,6 +120,11 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         }
         catch (Exception e)
         {
+            if (e is OperationCanceledException && (await runs.GetRunAsync(RunId))?.Status.IsTerminal() == true)
+            {
+                logger.LogInformation("Run {Run} ended while this driver worked (cancelled, or finished by another driver)", RunId);
+                return;
+            }
             string error = ErrorText.Of((progress?.Stage ?? run.Stage).ToWire(), e);
             // One line by default; the stack trace only when debug logging asks for it.
             logger.LogError("Run {Run} failed: {Error}", RunId, error);
@@ -95,6 +136,16 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         finally
         {
             progress = null;
+            leaseRenewal?.Dispose();
+            leaseRenewal = null;
+            try
+            {
+                await runs.ReleaseDriverLeaseAsync(RunId, leaseOwner);
+            }
+            catch (RunStoreUnavailableException)
+            {
+                // it expires on its own
+            }
         }
     }
 

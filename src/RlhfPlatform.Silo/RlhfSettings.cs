@@ -43,6 +43,7 @@ public sealed record RlhfSettings
             throw new ArgumentException($"Rlhf:Cluster:AdvertisedAddress must be an IP address (got '{Cluster.AdvertisedAddress}')");
         foreach (var (name, port) in new[] { ("SiloPort", Cluster.SiloPort), ("GatewayPort", Cluster.GatewayPort) })
             if (port is < 1 or > 65535) throw new ArgumentException($"Rlhf:Cluster:{name} must be a TCP port (1-65535), got {port}");
+        if (Runs.LeaseSeconds is < 6 or > 3600) throw new ArgumentException($"Rlhf:Runs:LeaseSeconds must be 6 to 3600 (got {Runs.LeaseSeconds})");
         if (Runs.DrivePeriodSeconds is < 2 or > 3600) throw new ArgumentException($"Rlhf:Runs:DrivePeriodSeconds must be 2 to 3600 (got {Runs.DrivePeriodSeconds})");
         if (Devices.Count is < 1 or > 64) throw new ArgumentException($"Rlhf:Devices:Count must be 1 to 64 (got {Devices.Count})");
         return this;
@@ -72,6 +73,8 @@ public sealed record RunsSettings
 {
     /// <summary>How often each unfinished run's reminder checks that it has a driver.</summary>
     public int DrivePeriodSeconds { get; init; } = 60;
+    /// <summary>How long a run's driver lease lasts unrenewed.</summary>
+    public int LeaseSeconds { get; init; } = 30;
 }
 
 public sealed record SiloSettings

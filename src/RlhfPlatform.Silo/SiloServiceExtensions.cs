@@ -23,7 +23,11 @@ public static class SiloServiceExtensions
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
-        services.AddSingleton(new RunDriveOptions { Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds) });
+        services.AddSingleton(new RunDriveOptions
+        {
+            Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),
+            Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
+        });
         return services;
     }
 
