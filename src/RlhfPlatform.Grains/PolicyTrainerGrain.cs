@@ -49,6 +49,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     {
         // An update still in flight from a driver that died commits before this call runs (the grain is
         // not reentrant): continue from the newest committed version, never from an older one.
+        await files.ReconcileAsync(RunId, [CheckpointKinds.Policy], default);
         int committed = (await runs.GetCheckpointsAsync(RunId)).Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
         fromVersion = Math.Max(fromVersion, committed);
         if (policy == null || version != fromVersion)

@@ -159,6 +159,32 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Single(events, e => e.Message == "entered stage sft");
     }
 
+    [Fact]
+    public async Task ACrashBetweenACheckpointCommitAndItsRowIsAdoptedAndTheRunCompletes()
+    {
+        const int steps = 8;
+        string outDirectory = Path.Combine(folder, "out");
+        string runId;
+        await using (var first = await ServedPlatform.StartAsync(outDirectory,
+            new Dictionary<string, string> { ["RLHF_FAULTPOINT"] = "after-checkpoint-commit:policy:4" }))
+        {
+            runId = await SubmitAsync(first.Url, steps);
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromMinutes(3)), "the fault point never killed the process");
+        }
+        await using (var store = new SqliteRunStore(Path.Combine(outDirectory, "runs.db")))
+            Assert.Equal(Enumerable.Range(0, 4), (await store.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+
+        await using var second = await ServedPlatform.StartAsync(outDirectory);
+        var run = await second.WaitForRunAsync(runId, Ended, TimeSpan.FromMinutes(3));
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
+        await using var runs = new SqliteRunStore(Path.Combine(outDirectory, "runs.db"));
+        Assert.Equal(Enumerable.Range(0, steps + 1), (await runs.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+        var metrics = await runs.GetMetricsAsync(runId);
+        foreach (string name in new[] { "rl/proxy_reward", "rl/kl" })
+            Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), metrics.Where(m => m.Name == name).Select(m => m.Step));
+        Assert.Contains(await runs.GetEventsAsync(runId), e => e.Kind == "adopted" && e.Message.StartsWith("checkpoint policy v4 was committed but not recorded"));
+    }
+
     const string TinySpecJson = """
     {
       "name": "served", "experiment": "tests", "seed": 5,

@@ -20,7 +20,7 @@ sealed class ServedPlatform : IAsyncDisposable
     public string Url { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ServedPlatform> StartAsync(string outDirectory)
+    public static async Task<ServedPlatform> StartAsync(string outDirectory, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         string url = $"http://127.0.0.1:{FreePort()}";
         var environment = new Dictionary<string, string>
@@ -28,7 +28,11 @@ sealed class ServedPlatform : IAsyncDisposable
             ["Rlhf__Cluster__SiloPort"] = FreePort().ToString(),
             ["Rlhf__Cluster__GatewayPort"] = FreePort().ToString(),
             ["Rlhf__ComputeThreads"] = "1",
+            // A restarted process finds the killed one's driver lease: let it expire in seconds, not half a minute.
+            ["Rlhf__Runs__DrivePeriodSeconds"] = "3",
+            ["Rlhf__Runs__LeaseSeconds"] = "6",
         };
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>()) environment[key] = value;
         var platform = new ServedPlatform(RlhfProcess.Start(["serve", "--urls", url, "--out", outDirectory], environment), url);
         await platform.WaitUntilHealthyAsync();
         return platform;
@@ -52,6 +56,8 @@ sealed class ServedPlatform : IAsyncDisposable
     }
 
     public Task KillAsync() => process.KillAsync();
+
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync(timeout);
 
     async Task WaitUntilHealthyAsync()
     {

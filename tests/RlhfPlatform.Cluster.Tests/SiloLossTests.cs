@@ -15,7 +15,7 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
     [Fact]
     public async Task KillingTheSiloDrivingARunMidRlLeavesARunThatCompletesWithOneRowPerStep()
     {
-        const int steps = 24;
+        const int steps = 40;
         await using var cluster = await ClusterProcesses.StartAsync(postgres, folder.Path, true, false, false);
         var submitted = await cluster.Api.PostAsync("/api/runs",
             new StringContent(TinySpec.Replace("RL_STEPS", steps.ToString()), System.Text.Encoding.UTF8, "application/json"));
@@ -25,16 +25,16 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
         JsonElement run = await WaitForRunAsync(cluster, runId, r => r.GetProperty("stage").GetString() == "policy" && r.GetProperty("step").GetInt32() >= 3);
         string driver = await cluster.HostOfAsync(runId, "run") ?? throw new InvalidOperationException("the run grain shows on no silo");
         string trainer = await cluster.HostOfAsync(runId, "policytrainer") ?? throw new InvalidOperationException("the trainer shows on no silo");
-        Assert.NotEqual(trainer, driver); // the driver prefers a light silo
+        Assert.True(trainer != driver, $"the driver prefers a light silo, but shares {driver} with the trainer");
         await cluster.KillSiloAsync(driver);
 
         run = await WaitForRunAsync(cluster, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled");
         Assert.True(run.GetProperty("status").GetString() == "completed", run + cluster.Logs());
-        string? newDriver = await cluster.HostOfAsync(runId, "run");
-        Assert.NotEqual(driver, newDriver);
+        Assert.True(await cluster.HostOfAsync(runId, "run") != driver, "the run grain still shows on the killed silo");
 
         var submittedRun = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name=rl/kl");
-        Assert.Equal(Enumerable.Range(1, steps), submittedRun.EnumerateArray().Select(m => m.GetProperty("step").GetInt32()));
+        Assert.True(Enumerable.Range(1, steps).SequenceEqual(submittedRun.EnumerateArray().Select(m => m.GetProperty("step").GetInt32())),
+            $"rl/kl steps: {submittedRun}\n{cluster.Logs()}");
         foreach (string name in new[] { "rl/proxy_reward", "rl/gold_reward" })
         {
             var metrics = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name={name}");
@@ -61,7 +61,7 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
       "task": { "targetLength": 6 },
       "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
       "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
-      "rl": { "steps": RL_STEPS, "promptsPerStep": 4, "samplesPerPrompt": 2, "maxNewTokens": 12 },
+      "rl": { "steps": RL_STEPS, "promptsPerStep": 8, "samplesPerPrompt": 4, "maxNewTokens": 12 },
       "evaluation": { "prompts": 16, "maxNewTokens": 12 }
     }
     """;
