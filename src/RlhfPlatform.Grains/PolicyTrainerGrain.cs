@@ -49,15 +49,14 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     {
         // An update still in flight from a driver that died commits before this call runs (the grain is
         // not reentrant): continue from the newest committed version, never from an older one.
-        await files.ReconcileAsync(RunId, [CheckpointKinds.Policy], default);
-        int committed = (await runs.GetCheckpointsAsync(RunId)).Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
+        await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState], default);
+        var checkpoints = await runs.GetCheckpointsAsync(RunId);
+        int committed = checkpoints.Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
         fromVersion = Math.Max(fromVersion, committed);
-        if (policy == null || version != fromVersion)
-        {
-            string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
-            var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
-            ReplacePolicy(loaded, fromVersion);
-        }
+        // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
+        string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
+        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
+        ReplacePolicy(loaded, fromVersion);
         DisposeRl();
         tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
         if (spec.Rl.Algorithm == "ppo")
@@ -69,6 +68,19 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         else
         {
             rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec, fromVersion));
+        }
+        if (rl is IResumableUpdate resumable && fromVersion > 0)
+        {
+            if (checkpoints.Any(c => c.Kind == CheckpointKinds.TrainerState && c.Version == fromVersion))
+            {
+                string state = await files.FetchAsync(RunId, CheckpointKinds.TrainerState, fromVersion, default);
+                await compute.Run(() => resumable.LoadState(state));
+            }
+            else
+            {
+                await runs.AppendEventAsync(RunId, RunMetrics.Event("trainer-state",
+                    $"no trainer state was committed with policy version {fromVersion}: the optimizer starts again from zero moments"));
+            }
         }
         rlSpec = spec;
         return fromVersion;
@@ -87,6 +99,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
         await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
         await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
+        if (rl is IResumableUpdate resumable)
+            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, next, resumable.SaveState, default);
         version = next;
         return new PolicyUpdate(next, values);
     }

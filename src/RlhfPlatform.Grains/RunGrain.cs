@@ -111,7 +111,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
                 ?? throw new InvalidDataException("the recorded run spec is empty");
             // Pushed data (blob: URIs) is read from this silo's local copies; the recorded spec keeps the URIs.
             spec = await PushedData.ResolveAsync(spec, files, ct);
-            foreach (var adopted in await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.RewardModel(spec.RewardModel.Name)], ct))
+            foreach (var adopted in await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState, CheckpointKinds.RewardModel(spec.RewardModel.Name)], ct))
                 await runs.AppendEventAsync(RunId, RunMetrics.Event("adopted",
                     $"checkpoint {adopted.Kind} v{adopted.Version} was committed but not recorded (a crash between the two): recorded now"), ct);
             var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct);

@@ -157,6 +157,20 @@ public sealed class ServeAndSubmitTests : IDisposable
         var events = await store.GetEventsAsync(runId);
         Assert.Contains(events, e => e.Kind == "resumed" && e.Message.StartsWith("continuing RL from committed policy version"));
         Assert.Single(events, e => e.Message == "entered stage sft");
+        Assert.DoesNotContain(events, e => e.Kind == "trainer-state"); // the optimizer resumed from its committed state
+
+        // An undisturbed twin (same spec and seed, its own stores) ends with the very same RL metrics.
+        string twinDirectory = Path.Combine(folder, "twin");
+        string twinId;
+        await using (var twin = await ServedPlatform.StartAsync(twinDirectory))
+        {
+            twinId = await SubmitAsync(twin.Url, steps);
+            await twin.WaitForRunAsync(twinId, Ended, TimeSpan.FromMinutes(3));
+        }
+        await using var twinStore = new SqliteRunStore(Path.Combine(twinDirectory, "runs.db"));
+        var twinMetrics = (await twinStore.GetMetricsAsync(twinId)).Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList();
+        Assert.NotEmpty(twinMetrics);
+        Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
     }
 
     [Fact]
