@@ -75,7 +75,10 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         };
     }
 
-    /// <summary>GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.</summary>
+    /// <summary>
+    /// GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.
+    /// bon/win_rate and bon/lc_win_rate (step N): the best of N against the other samples of its prompt.
+    /// </summary>
     async Task RecordBestOfNCurveAsync(string runId, RunSpec spec, Modeling.CausalLm reference, int[][] prompts,
         IRewardSource proxy, IRewardSource gold, EvaluationOptions options, CancellationToken ct)
     {
@@ -87,7 +90,13 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
             new MetricPoint("bon/kl", p.N, p.Kl),
             new MetricPoint("bon/proxy_reward", p.N, p.ProxyReward),
             new MetricPoint("bon/gold_reward", p.N, p.GoldReward),
-        }).ToArray();
+            new MetricPoint("bon/length_tokens", p.N, p.Length),
+        }).ToList();
+        if (result.WinRates is { } winRates)
+        {
+            points.Add(new MetricPoint("bon/win_rate", spec.Evaluation.BestOfN, winRates.WinRate));
+            points.Add(new MetricPoint("bon/lc_win_rate", spec.Evaluation.BestOfN, winRates.LengthControlledWinRate));
+        }
         await runs.RecordMetricsAsync(runId, points, ct);
     }
 }

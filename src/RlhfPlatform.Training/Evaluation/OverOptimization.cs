@@ -20,8 +20,8 @@ public static class OverOptimization
         if (curve.Count < 2) throw new ArgumentException("over-optimization needs at least two points");
         if (window < 1 || window % 2 == 0) throw new ArgumentException($"smoothing window must be odd and positive (got {window})");
         var sorted = curve.OrderBy(p => p.X).ToArray();
-        var gold = Smooth(sorted.Select(p => p.Gold).ToArray(), window);
-        var proxy = Smooth(sorted.Select(p => p.Proxy).ToArray(), window);
+        var gold = MovingAverage.Centred(sorted.Select(p => p.Gold).ToArray(), window);
+        var proxy = MovingAverage.Centred(sorted.Select(p => p.Proxy).ToArray(), window);
         int peak = 0;
         for (int i = 1; i < gold.Length; i++) if (gold[i] > gold[peak]) peak = i;
         double drop = gold[peak] - gold[^1];
@@ -33,15 +33,5 @@ public static class OverOptimization
                 ? $"gold is highest at the last point (X = {sorted[peak].X:G4})"
                 : $"past the gold peak at X = {sorted[peak].X:G4}, gold fell by {drop:F3} (needs {minGoldDrop}) and the proxy rose by {rise:F3} (needs {minProxyRise})";
         return new OverOptimizationReport(over, sorted[peak].X, gold[peak], gold[^1], drop, rise, explanation);
-    }
-
-    static double[] Smooth(double[] values, int window)
-    {
-        int half = window / 2;
-        return values.Select((_, i) =>
-        {
-            int from = Math.Max(0, i - half), to = Math.Min(values.Length - 1, i + half);
-            return values[from..(to + 1)].Average();
-        }).ToArray();
     }
 }
