@@ -15,6 +15,12 @@ public sealed record OverOptimizationReport(
 /// </summary>
 public static class OverOptimization
 {
+    /// <summary>The platform's verdict on an RL run: per-step curves smoothed over this many steps.</summary>
+    public const int RlWindow = 9;
+
+    /// <summary>The platform's verdict: gold must fall at least this far past its smoothed peak (gold spans about -1 to 2 on the synthetic task).</summary>
+    public const double MinGoldDrop = 0.1;
+
     public static OverOptimizationReport Detect(IReadOnlyList<CurvePoint> curve, double minGoldDrop, double minProxyRise, int window = 1)
     {
         if (curve.Count < 2) throw new ArgumentException("over-optimization needs at least two points");
