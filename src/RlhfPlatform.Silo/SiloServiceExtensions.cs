@@ -17,6 +17,7 @@ public static class SiloServiceExtensions
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
+        services.AddSingleton<BestOfNSampleCache>();
         return services;
     }
 

@@ -71,7 +71,8 @@ public static class DemoCommand
                                $"{objectives.Length} reward models × {count} seed{(count > 1 ? "s" : "")}, {flipped} preference labels flipped (25% noise), " +
                                $"RLOO {DemoSpecs.RlSteps} steps (β_KL {DemoSpecs.KlCoef}, lr {DemoSpecs.RlLearningRate}), best-of-N up to {DemoSpecs.BestOfN}");
 
-        await using var platform = await EmbeddedPlatform.StartAsync(outDirectory, ct);
+        int threads = int.TryParse(Environment.GetEnvironmentVariable("RLHF_DEMO_THREADS"), out int t) ? t : DemoSpecs.ComputeThreads;
+        await using var platform = await EmbeddedPlatform.StartAsync(outDirectory, ct, threads);
         var final = await new DemoRunner(platform, dataFolder).RunAsync(plans, labelSeeds: count > 1, ct);
 
         var comparison = await ExperimentComparison.BuildAsync(platform.RunStore, experiment, ct);

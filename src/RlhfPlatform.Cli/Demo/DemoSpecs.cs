@@ -18,6 +18,13 @@ public static class DemoSpecs
     public static readonly string[] QuickRewardModels = ["bt", "bsr", "grm-sft"];
 
     public const int FullSeeds = 3, QuickSeeds = 1;
+
+    /// <summary>
+    /// libtorch threads of the demo's compute queue. The demo's tensors are tiny (64-wide, a few
+    /// thousand tokens a batch): a second intra-op thread buys little and, on a shared 2-core machine,
+    /// spins against the other processes.
+    /// </summary>
+    public const int ComputeThreads = 1;
     public const int RlSteps = 32, MaxNewTokens = 24, BestOfN = 256, BestOfNPrompts = 16;
     public const double KlCoef = 0.01, RlLearningRate = 5e-4;
 

@@ -80,16 +80,26 @@ public static class BestOfN
     }
 
     public static BestOfNResult Run(CausalLm policy, IReadOnlyList<int[]> prompts, int n, GenerationOptions generation,
-        IRewardSource proxy, IRewardSource? gold, long seed)
+        IRewardSource proxy, IRewardSource? gold, long seed) =>
+        Judge(prompts, n, Sample(policy, prompts, n, generation, seed), policy.Config.EosTokenId, proxy, gold);
+
+    /// <summary>N responses per prompt from the policy, prompt-major (prompt p's samples are rows p·N .. p·N + N - 1).</summary>
+    public static int[][] Sample(CausalLm policy, IReadOnlyList<int[]> prompts, int n, GenerationOptions generation, long seed)
     {
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "N must be at least 1");
         var repeated = prompts.SelectMany(p => Enumerable.Repeat(p, n)).ToArray();
         policy.eval();
-        var responses = BatchGenerator.Generate(policy, repeated, generation, new TorchSharp.torch.Generator((ulong)seed)).Responses;
+        return BatchGenerator.Generate(policy, repeated, generation, new TorchSharp.torch.Generator((ulong)seed)).Responses;
+    }
+
+    /// <summary>Scores <see cref="Sample"/>'s responses with the proxy (and gold) and builds the curve and the per-prompt best.</summary>
+    public static BestOfNResult Judge(IReadOnlyList<int[]> prompts, int n, int[][] responses, int eos, IRewardSource proxy, IRewardSource? gold)
+    {
+        if (responses.Length != prompts.Count * n) throw new ArgumentException($"{responses.Length} responses for {prompts.Count} prompts × {n}");
+        var repeated = prompts.SelectMany(p => Enumerable.Repeat(p, n)).ToArray();
         var proxyScores = proxy.Score(repeated, responses).Chunk(n).ToArray();
         var goldScores = gold?.Score(repeated, responses).Chunk(n).ToArray();
         var best = proxyScores.Select(s => Enumerable.Range(0, n).MaxBy(i => (s[i], -i))).ToArray();
-        int eos = policy.Config.EosTokenId;
         var lengths = responses.Select(r => (double)r.Count(t => t != eos)).Chunk(n).ToArray();
         return new BestOfNResult(
             Curve(proxyScores, goldScores, lengths),
