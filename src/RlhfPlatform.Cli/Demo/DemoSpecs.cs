@@ -8,7 +8,9 @@ namespace RlhfPlatform.Cli.Demo;
 /// proxy to be exploited (README, "the default configuration"): β_KL 0.01 and learning rate 5e-4 for
 /// 32 RLOO steps reach 8+ nats against a Bradley-Terry proxy, whose gold reward peaks early and
 /// then falls while the proxy keeps rising. Best-of-N goes up to N = 256 (4.55 nats). Responses are
-/// capped at 24 tokens: gold's length term is already at its floor (-1) from 18 characters.
+/// capped at 24 tokens: gold's length term is already at its floor (-1) from 18 characters. Reward
+/// models train for one epoch (InstructGPT's recipe: more epochs overfit the preference data); a
+/// second epoch was the largest single cost of the full benchmark.
 /// </summary>
 public static class DemoSpecs
 {
@@ -46,7 +48,7 @@ public static class DemoSpecs
             Init = rmInit,
             Data = pairData,
             Model = new ModelSpec { Layers = 2, Dim = 64, Heads = 4, MaxSeqLen = 64 },
-            Epochs = quick ? 1 : 2,
+            Epochs = 1,
             BatchSize = 32,
             LearningRate = 1e-3,
         },
