@@ -22,7 +22,7 @@ public static class BenchmarkTable
                      ("Best-of-N from the SFT policy (proxy picks, gold judges)", s => s.BestOfN, "analytic KL of best-of-n, ln n − (n−1)/n"),
                  })
         {
-            yield return new Markup($"[bold]{Markup.Escape(label)}[/]: {Markup.Escape(over)}");
+            yield return new Markup($"[bold]{Markup.Escape(label)}[/]: {Markup.Escape(over)}\n");
             var budgets = new Table().Border(TableBorder.Simple).AddColumn("RM");
             foreach (double b in RunFigures.Budgets) budgets.AddColumn(new TableColumn($"g@{b:0}").RightAligned());
             budgets.AddColumn(new TableColumn("KL*").RightAligned()).AddColumn(new TableColumn("OO").RightAligned());
@@ -44,7 +44,7 @@ public static class BenchmarkTable
             foreach (var s in summaries)
             {
                 var o = pick(s);
-                end.AddRow(Markup.Escape(s.RewardModel), Cell(o.GoldEnd, "F3"), Cell(o.ProxyEnd, "F3"), Cell(o.KlEnd, "F2"),
+                end.AddRow(Markup.Escape(s.RewardModel), Cell(o.GoldEnd, "F2"), Cell(o.ProxyEnd, "F2"), Cell(o.KlEnd, "F1"),
                     Cell(o.Length, "F1"), Cell(o.WinRate, "P1"), Cell(o.LcWinRate, "P1"));
             }
             yield return end;
