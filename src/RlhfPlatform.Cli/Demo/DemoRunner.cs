@@ -27,7 +27,7 @@ public sealed class DemoRunner(EmbeddedPlatform platform, string dataFolder)
             foreach (var lead in pending.ToArray())
             {
                 var sft = (await platform.RunStore.GetCheckpointsAsync(lead.RunId, ct))
-                    .FirstOrDefault(c => c.Kind == "policy" && c.Version == 0);
+                    .FirstOrDefault(c => c.Kind == Grains.CheckpointKinds.Policy && c.Version == 0);
                 if (sft == null)
                 {
                     var record = await platform.RunStore.GetRunAsync(lead.RunId, ct);
