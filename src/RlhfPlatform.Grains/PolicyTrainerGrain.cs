@@ -20,7 +20,8 @@ namespace RlhfPlatform.Grains;
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
-    const long SftSeedStream = 10_000_000, RlUpdateSeedStream = 20_000_000;
+    const long SftSeedStream = 10_000_000;
+    public const long RlUpdateSeedStream = 20_000_000;
     readonly BackgroundJob<CheckpointRef> sft = new();
     CausalLm? policy;
     int version = -1;

@@ -129,7 +129,8 @@ public sealed class RunStages(
 
     /// <summary>
     /// Did the proxy keep rising while gold fell during RL? Judged on the per-step rollout curves
-    /// (smoothed over 5 steps): gold must fall by at least 0.1 past its peak while the proxy still rises.
+    /// (smoothed over OverOptimization.RlWindow = 9 steps): gold must fall by at least
+    /// OverOptimization.MinGoldDrop = 0.1 past its peak while the proxy still rises.
     /// </summary>
     async Task ReportOverOptimizationAsync()
     {
@@ -138,7 +139,8 @@ public sealed class RunStages(
         var curve = metrics.Where(m => m.Name == "rl/gold_reward" && proxy.ContainsKey(m.Step))
             .Select(m => new Training.Evaluation.CurvePoint(m.Step, proxy[m.Step], m.Value)).ToList();
         if (curve.Count < 2) return;
-        var verdict = Training.Evaluation.OverOptimization.Detect(curve, minGoldDrop: 0.1, minProxyRise: 0.0, window: 5);
+        var verdict = Training.Evaluation.OverOptimization.Detect(curve, Training.Evaluation.OverOptimization.MinGoldDrop, minProxyRise: 0.0,
+            Training.Evaluation.OverOptimization.RlWindow);
         await runs.SaveResultsAsync(runId, [
             new RunResult("overoptimized", verdict.OverOptimized ? 1 : 0),
             new RunResult("gold_peak_step", verdict.PeakX),

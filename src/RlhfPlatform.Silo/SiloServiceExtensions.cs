@@ -28,6 +28,7 @@ public static class SiloServiceExtensions
             Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),
             Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
         });
+        services.AddSingleton<BestOfNSampleCache>();
         return services;
     }
 
