@@ -6,6 +6,20 @@ namespace RlhfPlatform.Cli.Tests;
 public sealed class BenchCommandTests
 {
     [Fact]
+    public async Task LoopBenchTimesGrainsAndDirectCallsThatComputeTheSameMetrics()
+    {
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--json"], timeout: TimeSpan.FromMinutes(4));
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        var root = JsonDocument.Parse(stdout).RootElement;
+        // The grain loop and the direct loop are the same computation: same seeds, same numbers.
+        Assert.True(root.GetProperty("same_metrics").GetBoolean(), stdout);
+        Assert.Equal(root.GetProperty("final_kl_grains_nats").GetDouble(), root.GetProperty("final_kl_direct_nats").GetDouble());
+        Positive(root.GetProperty("grains_ms_per_step"));
+        Positive(root.GetProperty("direct_ms_per_step"));
+        Assert.True(double.IsFinite(root.GetProperty("overhead_ratio").GetDouble()));
+    }
+
+    [Fact]
     public async Task QuickModelBenchPrintsEverySectionAsJson()
     {
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "model", "--quick", "--json"], timeout: TimeSpan.FromMinutes(3));

@@ -51,8 +51,6 @@ public static class BenchCommand
                 prompts_per_step = report.PromptsPerStep,
                 samples_per_prompt = report.SamplesPerPrompt,
                 max_new_tokens = report.MaxNewTokens,
-                grains_s = report.GrainsSeconds,
-                direct_s = report.DirectSeconds,
                 grains_ms_per_step = report.GrainsMsPerStep,
                 direct_ms_per_step = report.DirectMsPerStep,
                 overhead_ratio = report.OverheadRatio,
