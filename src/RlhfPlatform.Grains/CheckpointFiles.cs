@@ -42,9 +42,9 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
             {
                 checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
             }
-            catch (CheckpointConflictException)
+            catch (CheckpointConflictException conflict)
             {
-                checkpoint = await AdoptAsync(runId, kind, version, folder, ct);
+                checkpoint = await AdoptAsync(runId, kind, version, folder, conflict, ct);
             }
             FaultPoints.Hit($"after-checkpoint-commit:{kind}:{version}");
             await runs.RecordCheckpointAsync(checkpoint, ct);
@@ -62,9 +62,17 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
     /// row, or by a replay of the same step. Same content (manifest sha256) → adopt it; other content is a
     /// real conflict, and the committed checkpoint stays as it is.
     /// </summary>
-    async Task<CheckpointRef> AdoptAsync(string runId, string kind, int version, string folder, CancellationToken ct)
+    async Task<CheckpointRef> AdoptAsync(string runId, string kind, int version, string folder, CheckpointConflictException conflict, CancellationToken ct)
     {
-        var committed = await store.DescribeAsync(runId, kind, version, ct);
+        CheckpointRef committed;
+        try
+        {
+            committed = await store.DescribeAsync(runId, kind, version, ct);
+        }
+        catch (CheckpointCorruptException)
+        {
+            throw conflict; // not a commit of ours: its manifest does not even read
+        }
         string ours = await Storage.Checkpoints.CheckpointContent.Sha256OfFolderAsync(runId, kind, version, folder, ct);
         if (committed.Sha256 != ours)
             throw new CheckpointConflictException(
@@ -74,23 +82,31 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
     }
 
     /// <summary>
-    /// Records every version of <paramref name="kinds"/> that the checkpoint store committed but the run
-    /// store never recorded (the process died between the two). Metrics are recorded before a version is
+    /// Records the versions of <paramref name="kinds"/> that the checkpoint store committed but the run
+    /// store never recorded (the process died between the two), as long as they continue the recorded chain. Metrics are recorded before a version is
     /// published, so the adopted version's step already has the rows that describe it.
     /// </summary>
     public async Task<IReadOnlyList<CheckpointRef>> ReconcileAsync(string runId, IEnumerable<string> kinds, CancellationToken ct)
     {
-        var recorded = (await runs.GetCheckpointsAsync(runId, ct)).Select(c => (c.Kind, c.Version)).ToHashSet();
+        var recorded = await runs.GetCheckpointsAsync(runId, ct);
         var adopted = new List<CheckpointRef>();
         foreach (string kind in kinds)
-            foreach (int version in await store.ListVersionsAsync(runId, kind, ct))
+        {
+            var versions = recorded.Where(c => c.Kind == kind).Select(c => c.Version).ToList();
+            // Only the versions that continue the recorded chain: one a crash cut off follows the last
+            // recorded one directly; anything past a gap is not this run's own work.
+            int? next = versions.Count > 0 ? versions.Max() + 1 : null;
+            foreach (int version in (await store.ListVersionsAsync(runId, kind, ct)).Order())
             {
-                if (recorded.Contains((kind, version))) continue;
+                if (versions.Contains(version)) continue;
+                if (next is { } expected && version != expected) break;
                 var checkpoint = await store.DescribeAsync(runId, kind, version, ct);
                 await runs.RecordCheckpointAsync(checkpoint, ct);
                 logger.LogInformation("Adopted checkpoint {Run}/{Kind}/{Version}: committed, but its run-store row was missing", runId, kind, version);
                 adopted.Add(checkpoint);
+                next = version + 1;
             }
+        }
         return adopted;
     }
 
