@@ -76,7 +76,7 @@ public sealed class AdminApiAccessTests : IDisposable
         using (var forbidden = await http.SendAsync(Request(HttpMethod.Post, "/api/experiments", readerKey, Json("{}"))))
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
-        using var created = await http.SendAsync(Request(HttpMethod.Post, "/api/runs", operatorKey, Json(TinySpecs.Run("allowed", "access"))));
+        using var created = await http.SendAsync(Request(HttpMethod.Post, "/api/runs", operatorKey, Json(TinySpecs.Run("allowed", "access").Replace("\"steps\": 2,", "\"steps\": 500,"))));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         string runId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         using (var read = await http.SendAsync(Request(HttpMethod.Get, $"/api/runs/{runId}", readerKey))) Assert.Equal(HttpStatusCode.OK, read.StatusCode);
