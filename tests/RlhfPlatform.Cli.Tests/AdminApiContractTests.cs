@@ -105,7 +105,7 @@ public sealed class AdminApiContractTests(ITestOutputHelper output) : IDisposabl
         using var other = await PostAsync(http, "/api/runs", TinySpecs.Run("twice", "idem"), "key-1");
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
         Assert.Contains("another request body", await DetailAsync(other));
-        // The same key on the other endpoint is another request too.
+        // A run spec posted as an experiment is refused before its key is looked at.
         using var onExperiments = await PostAsync(http, "/api/experiments", body, "key-1");
         Assert.Equal(HttpStatusCode.BadRequest, onExperiments.StatusCode);
 

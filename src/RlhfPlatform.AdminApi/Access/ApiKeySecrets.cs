@@ -26,7 +26,7 @@ public static class ApiKeySecrets
         return (record, $"{Prefix}{keyId}_{secret}");
     }
 
-    /// <summary>The key id of a well-formed key, else null.</summary>
+    /// <summary>Splits a well-formed key into its id and secret; false for anything else.</summary>
     public static bool TryParse(string key, out string keyId, out string secret)
     {
         keyId = secret = "";
