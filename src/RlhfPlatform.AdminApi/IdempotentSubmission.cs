@@ -16,7 +16,7 @@ public sealed class IdempotencyConflictException(string message) : Exception(mes
 public sealed class IdempotentSubmission(RunSubmission submission, IRunStore runs)
 {
     public const int MaxKeyLength = 200;
-    static readonly TimeSpan WinnerWait = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan WinnerWait = TimeSpan.FromSeconds(60);
 
     /// <returns>the runs, and whether this request created them (false: an earlier request with the key did)</returns>
     /// <exception cref="RunSpecException">a spec's inputs cannot be used</exception>
