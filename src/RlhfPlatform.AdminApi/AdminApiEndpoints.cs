@@ -23,6 +23,7 @@ public static class AdminApiEndpoints
         HealthEndpoints.Map(api);
         RunEndpoints.Map(api);
         ExperimentEndpoints.Map(api);
+        api.MapClusterEndpoint(); // the fallback policy: any key (a reader may see the cluster)
         return app;
     }
 }

@@ -49,7 +49,7 @@ static class RunEndpoints
     {
         var run = await runs.GetRunAsync(id, ct);
         if (run == null) return Problems.RunNotFound(id);
-        RunProgress? progress = run.Status.IsTerminal() ? null : await grains.GetGrain<IRunGrain>(id).GetProgress();
+        RunProgress? progress = run.Status.IsTerminal() ? null : await LiveProgress.TryGetAsync(grains, id);
         return Results.Ok(RunView.From(run, progress, await runs.GetResultsAsync(id, ct)));
     }
 

@@ -18,6 +18,13 @@ public interface IRunInputsGrain : IGrainWithIntegerKey
     [Alias("Check")] Task<string[]> Check(RunSpec spec);
 }
 
+/// <summary>The cluster's silos, what each advertises, and the run grains each hosts. Stateless; key 0.</summary>
+[Alias("rlhf.IClusterViewGrain")]
+public interface IClusterViewGrain : IGrainWithIntegerKey
+{
+    [Alias("Get")] Task<ClusterView> Get();
+}
+
 /// <summary>The run's orchestrator: walks the stages and drives the RL loop. Key: run id.</summary>
 [Alias("rlhf.IRunGrain")]
 public interface IRunGrain : IGrainWithStringKey
@@ -59,8 +66,8 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("StartSft")] Task StartSft(RunSpec spec);
     [Alias("GetSftProgress")] Task<JobProgress> GetSftProgress();
     [Alias("CancelSft")] Task CancelSft();
-    /// <summary>Loads a committed policy version to continue RL from.</summary>
-    [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task BeginRl(RunSpec spec, int fromVersion);
+    /// <summary>Loads the newest committed policy version (at least <paramref name="fromVersion"/>) to continue RL from; returns it.</summary>
+    [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task<int> BeginRl(RunSpec spec, int fromVersion);
     /// <summary>One update from scored rollouts. The step's metrics (the update's and <paramref name="rolloutMetrics"/>)
     /// are recorded before the new version is committed, so a resumed run never misses a step's rows.</summary>
     [Alias("Update"), ResponseTimeout(RlStepCall.Timeout)] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);

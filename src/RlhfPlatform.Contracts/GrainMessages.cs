@@ -54,3 +54,16 @@ public sealed record EvaluationReport(
     [Id(4)] public double MeanLengthChars { get; init; }
     [Id(5)] public double ReferenceMeanLengthChars { get; init; }
 }
+
+/// <summary>The cluster as GET /api/cluster shows it: every silo in the membership, with what it advertises and hosts.</summary>
+[GenerateSerializer, Alias("rlhf.ClusterView")]
+public sealed record ClusterView(SiloView[] Silos);
+
+/// <summary>One silo: its address, status (active, joining, dead, ...), advertised device, and the grains of each run it hosts.</summary>
+[GenerateSerializer, Alias("rlhf.SiloView")]
+public sealed record SiloView(string Address, string Name, string Host, string Status, bool Heavy, string Device, int DeviceCount,
+    DateTime StartedAt, RunGrainsView[] Runs);
+
+/// <summary>The grains of one run active on a silo, by grain type (policytrainer, rolloutgenerator, ...) and key.</summary>
+[GenerateSerializer, Alias("rlhf.RunGrainsView")]
+public sealed record RunGrainsView(string RunId, string[] Grains);

@@ -37,7 +37,16 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
         try
         {
             await compute.Run(() => write(folder), ct);
-            var checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
+            CheckpointRef checkpoint;
+            try
+            {
+                checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
+            }
+            catch (CheckpointConflictException)
+            {
+                checkpoint = await AdoptAsync(runId, kind, version, folder, ct);
+            }
+            FaultPoints.Hit($"after-checkpoint-commit:{kind}:{version}");
             await runs.RecordCheckpointAsync(checkpoint, ct);
             logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);
             return checkpoint;
@@ -46,6 +55,43 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The version is committed already: by this same work before a crash cut it off from its run-store
+    /// row, or by a replay of the same step. Same content (manifest sha256) → adopt it; other content is a
+    /// real conflict, and the committed checkpoint stays as it is.
+    /// </summary>
+    async Task<CheckpointRef> AdoptAsync(string runId, string kind, int version, string folder, CancellationToken ct)
+    {
+        var committed = await store.DescribeAsync(runId, kind, version, ct);
+        string ours = await Storage.Checkpoints.CheckpointContent.Sha256OfFolderAsync(runId, kind, version, folder, ct);
+        if (committed.Sha256 != ours)
+            throw new CheckpointConflictException(
+                $"{runId}/{kind}/{version} is committed with other content (manifest sha256 {committed.Sha256}, this write {ours}); it is kept as it is");
+        logger.LogInformation("Adopted checkpoint {Run}/{Kind}/{Version}: committed earlier with the same content", runId, kind, version);
+        return committed;
+    }
+
+    /// <summary>
+    /// Records every version of <paramref name="kinds"/> that the checkpoint store committed but the run
+    /// store never recorded (the process died between the two). Metrics are recorded before a version is
+    /// published, so the adopted version's step already has the rows that describe it.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckpointRef>> ReconcileAsync(string runId, IEnumerable<string> kinds, CancellationToken ct)
+    {
+        var recorded = (await runs.GetCheckpointsAsync(runId, ct)).Select(c => (c.Kind, c.Version)).ToHashSet();
+        var adopted = new List<CheckpointRef>();
+        foreach (string kind in kinds)
+            foreach (int version in await store.ListVersionsAsync(runId, kind, ct))
+            {
+                if (recorded.Contains((kind, version))) continue;
+                var checkpoint = await store.DescribeAsync(runId, kind, version, ct);
+                await runs.RecordCheckpointAsync(checkpoint, ct);
+                logger.LogInformation("Adopted checkpoint {Run}/{Kind}/{Version}: committed, but its run-store row was missing", runId, kind, version);
+                adopted.Add(checkpoint);
+            }
+        return adopted;
     }
 
     /// <summary>Local folder holding the committed checkpoint, downloaded (and verified) on first use.</summary>

@@ -3,6 +3,7 @@ using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Storage;
 using RlhfPlatform.Training.Evaluation;
 using RlhfPlatform.Training.Rl;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
@@ -11,7 +12,8 @@ namespace RlhfPlatform.Grains;
 /// reward (the environment's judge), proxy reward (the run's RM), length, win rate, length-controlled win
 /// rate and KL to the reference.
 /// </summary>
-public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IEvaluatorGrain
+[HeavyWork]
+public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs, BestOfNSampleCache bestOfNSamples) : Grain, IEvaluatorGrain
 {
     static readonly string Stage = RunStage.Evaluation.ToWire();
     readonly BackgroundJob<EvaluationReport> job = new();
@@ -60,7 +62,7 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         await runs.RecordMetricsAsync(runId, RunMetrics.Points(policyVersion, metrics), ct);
         if (spec.Evaluation.BestOfN > 0)
         {
-            await RecordBestOfNCurveAsync(runId, spec, referenceModel, prompts, proxy, gold, options, ct);
+            await RecordBestOfNCurveAsync(runId, spec, referenceModel, referenceVersion, prompts, proxy, gold, options, ct);
             job.Report(3, parts);
         }
         return new EvaluationReport(policyVersion, sampled.GoldReward, sampled.ReferenceGoldReward, sampled.ProxyReward,
@@ -75,19 +77,34 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         };
     }
 
-    /// <summary>GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.</summary>
-    async Task RecordBestOfNCurveAsync(string runId, RunSpec spec, Modeling.CausalLm reference, int[][] prompts,
+    /// <summary>
+    /// GRM's view of the proxy: best-of-n from the reference, proxy-selected and gold-judged, at analytic KL; metric step = n.
+    /// bon/win_rate and bon/lc_win_rate (step N): the best of N against the other samples of its prompt.
+    /// The samples come from the silo's <see cref="BestOfNSampleCache"/> when another run drew the same ones.
+    /// </summary>
+    async Task RecordBestOfNCurveAsync(string runId, RunSpec spec, Modeling.CausalLm reference, int referenceVersion, int[][] prompts,
         IRewardSource proxy, IRewardSource gold, EvaluationOptions options, CancellationToken ct)
     {
         var subset = prompts.Take(spec.Evaluation.BestOfNPrompts).ToArray();
-        var result = await StageException.InAsync($"{Stage} best-of-{spec.Evaluation.BestOfN}", () => compute.Run(() =>
-            BestOfN.Run(reference, subset, spec.Evaluation.BestOfN, options.Generation, proxy, gold, Training.SeedMix.Derive(spec.Seed, 50_000_000)), ct));
+        int n = spec.Evaluation.BestOfN;
+        long seed = Training.SeedMix.Derive(spec.Seed, 50_000_000);
+        string referenceFolder = await files.FetchAsync(runId, CheckpointKinds.Policy, referenceVersion, ct);
+        string key = BestOfNSampleCache.Key(referenceFolder, subset, n, options.Generation.MaxNewTokens, options.Generation.Temperature, seed);
+        var result = await StageException.InAsync($"{Stage} best-of-{n}", () => compute.Run(() =>
+            BestOfN.Judge(subset, n, bestOfNSamples.GetOrDraw(key, () => BestOfN.Sample(reference, subset, n, options.Generation, seed)),
+                reference.Config.EosTokenId, proxy, gold), ct));
         var points = result.Curve.SelectMany(p => new[]
         {
             new MetricPoint("bon/kl", p.N, p.Kl),
             new MetricPoint("bon/proxy_reward", p.N, p.ProxyReward),
             new MetricPoint("bon/gold_reward", p.N, p.GoldReward),
-        }).ToArray();
+            new MetricPoint("bon/length_tokens", p.N, p.Length),
+        }).ToList();
+        if (result.WinRates is { } winRates)
+        {
+            points.Add(new MetricPoint("bon/win_rate", spec.Evaluation.BestOfN, winRates.WinRate));
+            points.Add(new MetricPoint("bon/lc_win_rate", spec.Evaluation.BestOfN, winRates.LengthControlledWinRate));
+        }
         await runs.RecordMetricsAsync(runId, points, ct);
     }
 }

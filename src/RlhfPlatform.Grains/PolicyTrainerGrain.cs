@@ -6,6 +6,7 @@ using RlhfPlatform.Training;
 using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Training.Sft;
 using static TorchSharp.torch;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
@@ -15,10 +16,12 @@ namespace RlhfPlatform.Grains;
 /// Optimizer state and PPO's value head live in memory: a resumed run starts them afresh from the
 /// last committed policy version.
 /// </summary>
+[HeavyWork]
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
-    const long SftSeedStream = 10_000_000, RlUpdateSeedStream = 20_000_000;
+    const long SftSeedStream = 10_000_000;
+    public const long RlUpdateSeedStream = 20_000_000;
     readonly BackgroundJob<CheckpointRef> sft = new();
     CausalLm? policy;
     int version = -1;
@@ -43,14 +46,18 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         return Task.CompletedTask;
     }
 
-    public async Task BeginRl(RunSpec spec, int fromVersion)
+    public async Task<int> BeginRl(RunSpec spec, int fromVersion)
     {
-        if (policy == null || version != fromVersion)
-        {
-            string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
-            var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
-            ReplacePolicy(loaded, fromVersion);
-        }
+        // An update still in flight from a driver that died commits before this call runs (the grain is
+        // not reentrant): continue from the newest committed version, never from an older one.
+        await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState], default);
+        var checkpoints = await runs.GetCheckpointsAsync(RunId);
+        int committed = checkpoints.Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
+        fromVersion = Math.Max(fromVersion, committed);
+        // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
+        string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
+        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
+        ReplacePolicy(loaded, fromVersion);
         DisposeRl();
         tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
         if (spec.Rl.Algorithm == "ppo")
@@ -63,7 +70,21 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             rl = new RlooTrainer(policy!, SpecMapping.Rloo(spec, fromVersion));
         }
+        if (rl is IResumableUpdate resumable && fromVersion > 0)
+        {
+            if (checkpoints.Any(c => c.Kind == CheckpointKinds.TrainerState && c.Version == fromVersion))
+            {
+                string state = await files.FetchAsync(RunId, CheckpointKinds.TrainerState, fromVersion, default);
+                await compute.Run(() => resumable.LoadState(state));
+            }
+            else
+            {
+                await runs.AppendEventAsync(RunId, RunMetrics.Event("trainer-state",
+                    $"no trainer state was committed with policy version {fromVersion}: the optimizer starts again from zero moments"));
+            }
+        }
         rlSpec = spec;
+        return fromVersion;
     }
 
     public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics)
@@ -79,6 +100,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
         await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
         await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
+        if (rl is IResumableUpdate resumable)
+            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, next, resumable.SaveState, default);
         version = next;
         return new PolicyUpdate(next, values);
     }

@@ -4,6 +4,7 @@ using RlhfPlatform.Storage;
 using RlhfPlatform.Training;
 using RlhfPlatform.Training.Evaluation;
 using RlhfPlatform.Training.RewardModels;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
@@ -13,6 +14,7 @@ namespace RlhfPlatform.Grains;
 /// trained one after another (each with its own seed) and committed together, in member-k folders
 /// (see <see cref="RewardModelFolder"/>), so scorers never see a partial ensemble.
 /// </summary>
+[HeavyWork]
 public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IRewardModelTrainerGrain
 {
     const int StepsPerChunk = 10;

@@ -1,8 +1,10 @@
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
 /// <summary>Scores responses with one committed reward-model checkpoint (key "{run}/{kind}/{version}").</summary>
+[HeavyWork]
 public sealed class RewardScorerGrain(ComputeQueue compute, CheckpointFiles files) : Grain, IRewardScorerGrain
 {
     LoadedRewardSource? source;

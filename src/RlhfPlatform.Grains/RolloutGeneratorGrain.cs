@@ -1,10 +1,12 @@
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Training.Rl;
+using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
 /// <summary>Samples rollouts from the requested policy version, with reference log-probs from version 0.</summary>
+[HeavyWork]
 public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles files) : Grain, IRolloutGeneratorGrain
 {
     LoadedPolicy? policy, reference;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Grains.Placement;
 using RlhfPlatform.Storage;
 
 namespace RlhfPlatform.Grains;
@@ -8,24 +9,82 @@ namespace RlhfPlatform.Grains;
 /// The run's orchestrator. Start() launches a driver inside the activation that walks the stages
 /// (sft → reward-model → policy → evaluation), calling one grain per role; every stage commits its
 /// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
-/// and continues RL from the last committed policy version.
+/// and continues RL from the last committed policy version. A reminder ("drive") re-drives the run
+/// while it is unfinished: when the silo hosting this grain dies, the reminder activates it on another
+/// silo, which resumes from what was committed.
 /// </summary>
-public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, ILogger<RunGrain> logger) : Grain, IRunGrain
+[LightWork]
+public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, RunDriveOptions drive, ILogger<RunGrain> logger)
+    : Grain, IRunGrain, IRemindable
 {
+    const string DriveReminder = "drive";
+
     Task? driver;
     CancellationTokenSource? cancellation;
     RunProgress? progress;
+    IGrainTimer? leaseRenewal;
+    // One owner per activation: two activations of this grain (two clusters on one run store, or a
+    // split cluster) never both hold the run's lease.
+    readonly string leaseOwner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     string RunId => this.GetPrimaryKeyString();
 
     public async Task Start()
     {
         if (driver is { IsCompleted: false }) return;
-        var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
-        if (run.Status.IsTerminal()) return;
+        if (await runs.GetRunAsync(RunId) is not { } recorded) throw new RunNotFoundException(RunId);
+        if (recorded.Status.IsTerminal()) return;
+        await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
+        if (!await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease))
+        {
+            logger.LogInformation("Run {Run} is driven elsewhere (its lease is held); its reminder checks again", RunId);
+            return;
+        }
+        // Read again under the lease: the previous driver may have finished the run just before letting go.
+        var run = (await runs.GetRunAsync(RunId))!;
+        if (run.Status.IsTerminal())
+        {
+            await runs.ReleaseDriverLeaseAsync(RunId, leaseOwner);
+            return;
+        }
+        if (run.Status == RunStatus.Running)
+            await runs.AppendEventAsync(RunId, RunMetrics.Event("resuming", $"a new driver ({leaseOwner}) continues from what was committed"));
         cancellation = new CancellationTokenSource();
+        leaseRenewal = this.RegisterGrainTimer(RenewLeaseAsync, drive.Lease / 3, drive.Lease / 3);
         progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
         driver = DriveAsync(run, cancellation.Token);
+    }
+
+    /// <summary>A driver that cannot renew its lease stops, so that the process that took the run over is its only driver.</summary>
+    async Task RenewLeaseAsync(CancellationToken timerToken)
+    {
+        if (driver is not { IsCompleted: false }) return;
+        bool held;
+        try
+        {
+            held = await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease, timerToken);
+        }
+        catch (RunStoreUnavailableException)
+        {
+            return; // the store is away: keep driving; the lease is checked again at the next tick
+        }
+        if (held) return;
+        logger.LogWarning("Run {Run} lost its driver lease to another process: this driver stops", RunId);
+        cancellation?.Cancel();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DriveReminder) return;
+        var run = await runs.GetRunAsync(RunId);
+        if (run == null || run.Status.IsTerminal())
+        {
+            if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
+            return;
+        }
+        if (driver is { IsCompleted: false }) return;
+        logger.LogInformation("Run {Run} has no driver ({Status}, stage {Stage}): resuming it", RunId, run.Status.ToWire(), run.Stage.ToWire());
+        await Start();
     }
 
     public async Task<RunProgress> GetProgress()
@@ -52,6 +111,9 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
                 ?? throw new InvalidDataException("the recorded run spec is empty");
             // Pushed data (blob: URIs) is read from this silo's local copies; the recorded spec keeps the URIs.
             spec = await PushedData.ResolveAsync(spec, files, ct);
+            foreach (var adopted in await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState, CheckpointKinds.RewardModel(spec.RewardModel.Name)], ct))
+                await runs.AppendEventAsync(RunId, RunMetrics.Event("adopted",
+                    $"checkpoint {adopted.Kind} v{adopted.Version} was committed but not recorded (a crash between the two): recorded now"), ct);
             var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct);
             await stages.RunAsync();
         }
@@ -61,6 +123,11 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         }
         catch (Exception e)
         {
+            if (e is OperationCanceledException && (await runs.GetRunAsync(RunId))?.Status.IsTerminal() == true)
+            {
+                logger.LogInformation("Run {Run} ended while this driver worked (cancelled, or finished by another driver)", RunId);
+                return;
+            }
             string error = ErrorText.Of((progress?.Stage ?? run.Stage).ToWire(), e);
             // One line by default; the stack trace only when debug logging asks for it.
             logger.LogError("Run {Run} failed: {Error}", RunId, error);
@@ -72,6 +139,16 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         finally
         {
             progress = null;
+            leaseRenewal?.Dispose();
+            leaseRenewal = null;
+            try
+            {
+                await runs.ReleaseDriverLeaseAsync(RunId, leaseOwner);
+            }
+            catch (RunStoreUnavailableException)
+            {
+                // it expires on its own
+            }
         }
     }
 

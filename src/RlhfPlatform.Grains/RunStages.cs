@@ -27,7 +27,7 @@ public sealed class RunStages(
         await EnterAsync(RunStage.Sft);
         var trainer = grains.GetGrain<IPolicyTrainerGrain>(runId);
         await trainer.StartSft(spec);
-        await WaitAsync(RunStage.Sft, trainer.GetSftProgress, trainer.CancelSft);
+        await WaitAsync(RunStage.Sft, trainer.GetSftProgress, trainer.CancelSft, () => trainer.StartSft(spec));
     }
 
     async Task<CheckpointRef> RewardModelAsync()
@@ -35,7 +35,7 @@ public sealed class RunStages(
         await EnterAsync(RunStage.RewardModel);
         var trainer = grains.GetGrain<IRewardModelTrainerGrain>(GrainKeys.Join(runId, spec.RewardModel.Name));
         await trainer.Start(spec);
-        return (await WaitAsync(RunStage.RewardModel, trainer.GetProgress, trainer.Cancel)).Checkpoint!;
+        return (await WaitAsync(RunStage.RewardModel, trainer.GetProgress, trainer.Cancel, () => trainer.Start(spec))).Checkpoint!;
     }
 
     async Task<int> PolicyAsync(CheckpointRef rewardModel, IReadOnlyList<CheckpointRef> checkpoints)
@@ -49,31 +49,53 @@ public sealed class RunStages(
         var scorer = grains.GetGrain<IRewardScorerGrain>(GrainKeys.Join(runId, rewardModel.Kind, rewardModel.Version));
         using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
         var judge = await StageException.InAsync($"{RunStage.Policy.ToWire()} loading the {environment.Name} judge", () => compute.Run(() => environment.Judge, ct));
-        int eos = environment.Tokenizer.EosId;
         string stage = $"{RunStage.Policy.ToWire()} {spec.Rl.Algorithm}";
-        int startVersion = version;
-        await StageException.InAsync($"{stage} start from policy version {startVersion}", () => trainer.BeginRl(spec, startVersion));
+        version = await BeginRlAsync(trainer, stage, version);
+        int retries = 0;
         while (version < spec.Rl.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            int step = version + 1;
-            var request = new RolloutRequest(version, environment.TrainPrompts(spec.Rl.PromptsPerStep, spec.Seed, step), spec.Rl.SamplesPerPrompt,
-                spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
-            var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generator.Generate(request));
-            float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
-            double[] gold = await StageException.InAsync($"{stage} step {step} gold judging",
-                () => compute.Run(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
-            var rolloutMetrics = new Dictionary<string, double>
+            try
             {
-                ["rl/gold_reward"] = gold.Average(),
-                ["rl/length"] = batch.Responses.Average(r => environment.Tokenizer.Decode(r).Length),
-                ["rl/length_tokens"] = batch.Responses.Average(r => r.Count(t => t != eos)),
-            };
-            var update = await StageException.InAsync($"{stage} step {step} update", () => trainer.Update(batch, rewards, rolloutMetrics));
-            version = update.NewVersion;
+                version = await StepAsync(trainer, generator, scorer, environment, judge, stage, version);
+            }
+            catch (Exception e) when (ClusterFaults.IsTransient(e) && retries < ClusterFaults.MaxRetries)
+            {
+                retries++;
+                await runs.AppendEventAsync(runId, RunMetrics.Event("retrying",
+                    $"step {version + 1}: a silo went away ({ErrorText.Of(e)}); redoing the step from committed state (retry {retries} of {ClusterFaults.MaxRetries})"), ct);
+                await Task.Delay(ClusterFaults.RetryDelay, ct);
+                version = await BeginRlAsync(trainer, stage, version);
+            }
             await report(RunStage.Policy, version, spec.Rl.Steps);
         }
         return version;
+    }
+
+    /// <summary>The trainer loads the newest committed version (at least <paramref name="version"/>) and says which.</summary>
+    async Task<int> BeginRlAsync(IPolicyTrainerGrain trainer, string stage, int version) =>
+        await StageException.InAsync($"{stage} start from policy version {version}", () => trainer.BeginRl(spec, version));
+
+    /// <summary>One RL step from <paramref name="version"/>: rollouts, proxy and gold scores, update; returns the new version.</summary>
+    async Task<int> StepAsync(IPolicyTrainerGrain trainer, IRolloutGeneratorGrain generator, IRewardScorerGrain scorer,
+        Training.Environments.ITaskEnvironment environment, Training.Rl.IRewardSource judge, string stage, int version)
+    {
+        int step = version + 1;
+        int eos = environment.Tokenizer.EosId;
+        var request = new RolloutRequest(version, environment.TrainPrompts(spec.Rl.PromptsPerStep, spec.Seed, step), spec.Rl.SamplesPerPrompt,
+            spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
+        var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generator.Generate(request));
+        float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
+        double[] gold = await StageException.InAsync($"{stage} step {step} gold judging",
+            () => compute.Run(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
+        var rolloutMetrics = new Dictionary<string, double>
+        {
+            ["rl/gold_reward"] = gold.Average(),
+            ["rl/length"] = batch.Responses.Average(r => environment.Tokenizer.Decode(r).Length),
+            ["rl/length_tokens"] = batch.Responses.Average(r => r.Count(t => t != eos)),
+        };
+        var update = await StageException.InAsync($"{stage} step {step} update", () => trainer.Update(batch, rewards, rolloutMetrics));
+        return update.NewVersion;
     }
 
     async Task EvaluateAsync(CheckpointRef rewardModel, int finalVersion)
@@ -81,7 +103,8 @@ public sealed class RunStages(
         await EnterAsync(RunStage.Evaluation);
         var evaluator = grains.GetGrain<IEvaluatorGrain>(runId);
         await evaluator.Start(spec, finalVersion, 0, rewardModel);
-        var report = (await WaitAsync(RunStage.Evaluation, evaluator.GetProgress, evaluator.Cancel)).Report!;
+        var report = (await WaitAsync(RunStage.Evaluation, evaluator.GetProgress, evaluator.Cancel,
+            () => evaluator.Start(spec, finalVersion, 0, rewardModel))).Report!;
         await runs.SaveResultsAsync(runId, [
             new RunResult("gold_reward_before", report.ReferenceGoldReward),
             new RunResult("gold_reward_after", report.GoldReward),
@@ -106,7 +129,8 @@ public sealed class RunStages(
 
     /// <summary>
     /// Did the proxy keep rising while gold fell during RL? Judged on the per-step rollout curves
-    /// (smoothed over 5 steps): gold must fall by at least 0.1 past its peak while the proxy still rises.
+    /// (smoothed over OverOptimization.RlWindow = 9 steps): gold must fall by at least
+    /// OverOptimization.MinGoldDrop = 0.1 past its peak while the proxy still rises.
     /// </summary>
     async Task ReportOverOptimizationAsync()
     {
@@ -115,7 +139,8 @@ public sealed class RunStages(
         var curve = metrics.Where(m => m.Name == "rl/gold_reward" && proxy.ContainsKey(m.Step))
             .Select(m => new Training.Evaluation.CurvePoint(m.Step, proxy[m.Step], m.Value)).ToList();
         if (curve.Count < 2) return;
-        var verdict = Training.Evaluation.OverOptimization.Detect(curve, minGoldDrop: 0.1, minProxyRise: 0.0, window: 5);
+        var verdict = Training.Evaluation.OverOptimization.Detect(curve, Training.Evaluation.OverOptimization.MinGoldDrop, minProxyRise: 0.0,
+            Training.Evaluation.OverOptimization.RlWindow);
         await runs.SaveResultsAsync(runId, [
             new RunResult("overoptimized", verdict.OverOptimized ? 1 : 0),
             new RunResult("gold_peak_step", verdict.PeakX),
@@ -134,9 +159,14 @@ public sealed class RunStages(
         await report(stage, 0, 0);
     }
 
-    /// <summary>Polls a job until it ends; returns its last progress (holding the job's result) if it succeeded.</summary>
-    async Task<TProgress> WaitAsync<TProgress>(RunStage stage, Func<Task<TProgress>> poll, Func<Task> cancel) where TProgress : IJobProgress
+    /// <summary>
+    /// Polls a job until it ends; returns its last progress (holding the job's result) if it succeeded.
+    /// A job found idle lost its activation (its silo went away): it is started again, as is a poll that
+    /// hit a silo going away, up to <see cref="ClusterFaults.MaxRetries"/> times.
+    /// </summary>
+    async Task<TProgress> WaitAsync<TProgress>(RunStage stage, Func<Task<TProgress>> poll, Func<Task> cancel, Func<Task> restart) where TProgress : IJobProgress
     {
+        int restarts = 0;
         while (true)
         {
             if (ct.IsCancellationRequested)
@@ -144,14 +174,29 @@ public sealed class RunStages(
                 await cancel();
                 ct.ThrowIfCancellationRequested();
             }
-            var progress = await poll();
+            TProgress progress;
+            try
+            {
+                progress = await poll();
+            }
+            catch (Exception e) when (ClusterFaults.IsTransient(e) && restarts < ClusterFaults.MaxRetries)
+            {
+                restarts++;
+                await Task.Delay(ClusterFaults.RetryDelay, ct);
+                continue;
+            }
             await report(stage, progress.Step, progress.TotalSteps);
             switch (progress.State)
             {
                 case JobState.Succeeded: return progress;
                 case JobState.Failed: throw new StageException(stage.ToWire(), progress.Error ?? $"{stage.ToWire()}: failed without an error");
                 case JobState.Cancelled: throw new OperationCanceledException($"{stage.ToWire()} was cancelled");
-                case JobState.Idle: throw new InvalidOperationException($"{stage.ToWire()} job is not running (its grain was reactivated); restart the run");
+                case JobState.Idle when restarts < ClusterFaults.MaxRetries:
+                    restarts++;
+                    await runs.AppendEventAsync(runId, RunMetrics.Event("restarted", $"{stage.ToWire()}: its job was lost with its silo; started again"), ct);
+                    await restart();
+                    break;
+                case JobState.Idle: throw new InvalidOperationException($"{stage.ToWire()} job lost its activation {restarts} times; giving up");
             }
             await Task.Delay(PollInterval, ct);
         }

@@ -8,8 +8,8 @@ namespace RlhfPlatform.Silo;
 /// <summary>
 /// At start-up, restarts the orchestrator of every run that was pending or running when the last
 /// process stopped. Each resumes from what it committed (RunStages skips committed stages and
-/// continues RL from the last committed policy version). Start() is idempotent, so several silos
-/// doing this at once is harmless.
+/// continues RL from the last committed policy version). Start() is idempotent and the run's driver
+/// lease admits one driver, so several silos (or clusters) doing this at once is harmless.
 /// </summary>
 public sealed class RunResumer(IRunStore runs, IGrainFactory grains, ILogger<RunResumer> logger) : IHostedService
 {
@@ -19,7 +19,6 @@ public sealed class RunResumer(IRunStore runs, IGrainFactory grains, ILogger<Run
         {
             if (run.Status.IsTerminal()) continue;
             logger.LogInformation("Resuming run {Run} ({Status}, stage {Stage})", run.RunId, run.Status.ToWire(), run.Stage.ToWire());
-            await runs.AppendEventAsync(run.RunId, new RunEvent(DateTimeOffset.UtcNow, "resuming", "resumed after a restart"), ct);
             await grains.GetGrain<IRunGrain>(run.RunId).Start();
         }
     }

@@ -1,6 +1,12 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Messaging;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using RlhfPlatform.Grains;
+using RlhfPlatform.Grains.Placement;
+using RlhfPlatform.Silo.Clustering;
 using RlhfPlatform.Storage;
 
 namespace RlhfPlatform.Silo;
@@ -17,13 +23,39 @@ public static class SiloServiceExtensions
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
+        services.AddSingleton(new RunDriveOptions
+        {
+            Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),
+            Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
+        });
+        services.AddSingleton<BestOfNSampleCache>();
         return services;
     }
 
-    /// <summary>Clustering by kind. Embedded and dev: localhost.</summary>
-    public static ISiloBuilder UseRlhfClustering(this ISiloBuilder silo, ClusterSettings cluster)
+    /// <summary>
+    /// Clustering by kind (localhost: this process alone; postgres: membership and reminders in PostgreSQL),
+    /// reminders, and <see cref="UseRlhfPlacement"/>.
+    /// </summary>
+    public static ISiloBuilder UseRlhfClustering(this ISiloBuilder silo, RlhfSettings settings)
     {
-        silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        var cluster = settings.Cluster;
+        if (cluster.Kind == "postgres")
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            silo.ConfigureEndpoints(AdvertisedAddress(cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            AddPostgresTables(silo.Services, cluster);
+            silo.Services.AddSingleton<IMembershipTable>(sp => sp.GetRequiredService<PostgresMembershipTable>());
+            silo.Services.AddSingleton<IReminderTable, PostgresReminderTable>();
+        }
+        else
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.UseInMemoryReminderService();
+        }
+        silo.AddReminders();
+        // A shorter re-drive period than Orleans' one-minute floor is for tests and small clusters.
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, settings.Runs.DrivePeriodSeconds)));
+        silo.UseRlhfPlacement(settings);
         // Training steps run on the compute queue, but a 2-core machine still starves probes at times.
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -32,4 +64,44 @@ public static class SiloServiceExtensions
         });
         return silo;
     }
+
+    /// <summary>The silo's device and role as silo metadata, and the filter that keeps [HeavyWork] grains on heavy silos.</summary>
+    public static ISiloBuilder UseRlhfPlacement(this ISiloBuilder silo, RlhfSettings settings)
+    {
+        silo.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [SiloMetadataKeys.Heavy] = settings.Silo.Heavy ? "true" : "false",
+            [SiloMetadataKeys.Device] = settings.Device,
+            [SiloMetadataKeys.DeviceCount] = settings.Devices.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        silo.Services.AddPlacementFilter<HeavyWorkPlacementFilter, HeavyWorkPlacementFilterDirector>(ServiceLifetime.Singleton);
+        silo.Services.AddPlacementFilter<LightWorkPlacementFilter, LightWorkPlacementFilterDirector>(ServiceLifetime.Singleton);
+        return silo;
+    }
+
+    /// <summary>The api role's connection to the cluster: the gateways of the same membership.</summary>
+    public static IClientBuilder UseRlhfClustering(this IClientBuilder client, ClusterSettings cluster)
+    {
+        if (cluster.Kind == "postgres")
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            AddPostgresTables(client.Services, cluster);
+            client.Services.AddSingleton<IGatewayListProvider, PostgresGatewayListProvider>();
+        }
+        else
+        {
+            client.UseLocalhostClustering(cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+        return client;
+    }
+
+    static void AddPostgresTables(IServiceCollection services, ClusterSettings cluster)
+    {
+        services.Configure<PostgresClusterOptions>(o => o.ConnectionString = cluster.ConnectionString);
+        services.AddSingleton<PostgresClusterDatabase>();
+        services.AddSingleton<PostgresMembershipTable>();
+    }
+
+    static IPAddress AdvertisedAddress(ClusterSettings cluster) =>
+        string.IsNullOrEmpty(cluster.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(cluster.AdvertisedAddress);
 }

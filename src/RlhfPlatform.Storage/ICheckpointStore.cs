@@ -22,6 +22,10 @@ public interface ICheckpointStore
     /// file's sha256; throws <see cref="CheckpointNotFoundException"/> / <see cref="CheckpointCorruptException"/>.</summary>
     Task ReadAsync(string runId, string kind, int version, string targetFolder, CancellationToken ct = default);
 
+    /// <summary>The committed checkpoint's reference (URI, manifest sha256, size), as WriteAsync returned it;
+    /// throws <see cref="CheckpointNotFoundException"/> if the version is not committed.</summary>
+    Task<CheckpointRef> DescribeAsync(string runId, string kind, int version, CancellationToken ct = default);
+
     Task<bool> ExistsAsync(string runId, string kind, int version, CancellationToken ct = default);
 
     /// <summary>Committed versions of (run, kind), ascending.</summary>

@@ -41,6 +41,14 @@ public interface IRunStore
     Task<IReadOnlyList<CheckpointRef>> GetCheckpointsAsync(string runId, CancellationToken ct = default);
 
     /// <summary>Upserts final figures (one value per key).</summary>
+    /// <summary>
+    /// Takes or renews the run's driver lease for <paramref name="owner"/> until now + <paramref name="duration"/>:
+    /// true if this owner holds it now, false while another owner's lease has not expired.
+    /// </summary>
+    Task<bool> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, CancellationToken ct = default);
+    /// <summary>Gives the lease up if <paramref name="owner"/> holds it.</summary>
+    Task ReleaseDriverLeaseAsync(string runId, string owner, CancellationToken ct = default);
+
     Task SaveResultsAsync(string runId, IReadOnlyList<RunResult> results, CancellationToken ct = default);
     Task<IReadOnlyList<RunResult>> GetResultsAsync(string runId, CancellationToken ct = default);
 

@@ -55,7 +55,7 @@ public sealed class AdminApiAccessTests : IDisposable
         string operatorKey = await ServedPlatform.CreateKeyAsync(Out, "operator", "ci");
         string readerKey = await ServedPlatform.CreateKeyAsync(Out, "reader", "viewer");
         Assert.NotEqual(operatorKey, readerKey);
-        await using var platform = await ServedPlatform.StartAsync(Out, operatorKey);
+        await using var platform = await ServedPlatform.StartAsync(Out, key: operatorKey);
         using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
 
         foreach (string? key in new[] { null, "rlhf_0011223344556677_wrong", "not-a-key", operatorKey + "x" })

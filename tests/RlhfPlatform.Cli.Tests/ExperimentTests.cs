@@ -29,7 +29,7 @@ public sealed class ExperimentTests : IDisposable
     {
         string outDirectory = Path.Combine(folder, "out");
         string operatorKey = await ServedPlatform.CreateKeyAsync(outDirectory, "operator");
-        await using var platform = await ServedPlatform.StartAsync(outDirectory, operatorKey);
+        await using var platform = await ServedPlatform.StartAsync(outDirectory, key: operatorKey);
         string spec = Path.Combine(folder, "experiment.json");
         await File.WriteAllTextAsync(spec, ExperimentJson);
         var withKey = new Dictionary<string, string> { ["RLHF_API_KEY"] = operatorKey };

@@ -48,6 +48,21 @@ sealed class RlhfProcess : IAsyncDisposable
         return (run.process.ExitCode, run.Stdout, run.Stderr);
     }
 
+    /// <summary>Waits until the process ends by itself; false if it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Ends the process at once, as a crash would (no graceful shutdown).</summary>
     public async Task KillAsync()
     {

@@ -157,6 +157,46 @@ public sealed class ServeAndSubmitTests : IDisposable
         var events = await store.GetEventsAsync(runId);
         Assert.Contains(events, e => e.Kind == "resumed" && e.Message.StartsWith("continuing RL from committed policy version"));
         Assert.Single(events, e => e.Message == "entered stage sft");
+        Assert.DoesNotContain(events, e => e.Kind == "trainer-state"); // the optimizer resumed from its committed state
+
+        // An undisturbed twin (same spec and seed, its own stores) ends with the very same RL metrics.
+        string twinDirectory = Path.Combine(folder, "twin");
+        string twinId;
+        await using (var twin = await ServedPlatform.StartAsync(twinDirectory))
+        {
+            twinId = await SubmitAsync(twin.Url, steps);
+            await twin.WaitForRunAsync(twinId, Ended, TimeSpan.FromMinutes(3));
+        }
+        await using var twinStore = new SqliteRunStore(Path.Combine(twinDirectory, "runs.db"));
+        var twinMetrics = (await twinStore.GetMetricsAsync(twinId)).Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList();
+        Assert.NotEmpty(twinMetrics);
+        Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
+    }
+
+    [Fact]
+    public async Task ACrashBetweenACheckpointCommitAndItsRowIsAdoptedAndTheRunCompletes()
+    {
+        const int steps = 8;
+        string outDirectory = Path.Combine(folder, "out");
+        string runId;
+        await using (var first = await ServedPlatform.StartAsync(outDirectory,
+            new Dictionary<string, string> { ["RLHF_FAULTPOINT"] = "after-checkpoint-commit:policy:4" }))
+        {
+            runId = await SubmitAsync(first.Url, steps);
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromMinutes(3)), "the fault point never killed the process");
+        }
+        await using (var store = new SqliteRunStore(Path.Combine(outDirectory, "runs.db")))
+            Assert.Equal(Enumerable.Range(0, 4), (await store.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+
+        await using var second = await ServedPlatform.StartAsync(outDirectory);
+        var run = await second.WaitForRunAsync(runId, Ended, TimeSpan.FromMinutes(3));
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
+        await using var runs = new SqliteRunStore(Path.Combine(outDirectory, "runs.db"));
+        Assert.Equal(Enumerable.Range(0, steps + 1), (await runs.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+        var metrics = await runs.GetMetricsAsync(runId);
+        foreach (string name in new[] { "rl/proxy_reward", "rl/kl" })
+            Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), metrics.Where(m => m.Name == name).Select(m => m.Step));
+        Assert.Contains(await runs.GetEventsAsync(runId), e => e.Kind == "adopted" && e.Message.StartsWith("checkpoint policy v4 was committed but not recorded"));
     }
 
     const string TinySpecJson = """

@@ -27,7 +27,7 @@ sealed class ServedPlatform : IAsyncDisposable
     public string Stderr => process.Stderr;
 
     /// <param name="key">a key in the store under <paramref name="outDirectory"/> (see <see cref="CreateKeyAsync"/>); null: no auth</param>
-    public static async Task<ServedPlatform> StartAsync(string outDirectory, string? key = null)
+    public static async Task<ServedPlatform> StartAsync(string outDirectory, IReadOnlyDictionary<string, string>? extraEnvironment = null, string? key = null)
     {
         string url = $"http://127.0.0.1:{FreePort()}";
         var environment = new Dictionary<string, string>
@@ -35,7 +35,11 @@ sealed class ServedPlatform : IAsyncDisposable
             ["Rlhf__Cluster__SiloPort"] = FreePort().ToString(),
             ["Rlhf__Cluster__GatewayPort"] = FreePort().ToString(),
             ["Rlhf__ComputeThreads"] = "1",
+            // A restarted process finds the killed one's driver lease: let it expire in seconds, not half a minute.
+            ["Rlhf__Runs__DrivePeriodSeconds"] = "3",
+            ["Rlhf__Runs__LeaseSeconds"] = "6",
         };
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>()) environment[name] = value;
         string[] args = ["serve", "--urls", url, "--out", outDirectory, .. key == null ? new[] { "--insecure-no-auth" } : []];
         var platform = new ServedPlatform(RlhfProcess.Start(args, environment), url);
         if (key != null) platform.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
@@ -69,6 +73,8 @@ sealed class ServedPlatform : IAsyncDisposable
     }
 
     public Task KillAsync() => process.KillAsync();
+
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync(timeout);
 
     async Task WaitUntilHealthyAsync()
     {

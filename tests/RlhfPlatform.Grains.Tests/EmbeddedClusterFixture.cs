@@ -31,6 +31,8 @@ public class EmbeddedClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddRlhfGrainServices(settings, RunStore, CheckpointStore);
+            silo.UseRlhfPlacement(settings);
+            silo.UseInMemoryReminderService();
             if (ResponseTimeout is { } timeout) silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = timeout);
         });
         if (ResponseTimeout is { } clientTimeout) builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = clientTimeout));

@@ -28,7 +28,50 @@ public static class BenchCommand
         };
         model.SetAction((result, ct) => RlhfCli.GuardAsync(result, () => Task.FromResult(
             RunModel(result.GetValue(jsonOption), result.GetValue(quickOption), result.GetValue(threadsOption)))));
-        return new Command("bench", "Benchmarks") { model };
+        var stepsOption = new Option<int>("--steps") { Description = "RLOO steps in each of the two loops", DefaultValueFactory = _ => 30 };
+        var loopJson = new Option<bool>("--json") { Description = "Print the figures as JSON (every name ends with its unit)" };
+        var loop = new Command("loop", "Orchestration overhead: the same RLOO steps through the grains and as direct in-process calls")
+        {
+            stepsOption, loopJson,
+        };
+        loop.SetAction((result, ct) => RlhfCli.GuardAsync(result, () => RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopJson), ct)));
+        return new Command("bench", "Benchmarks") { model, loop };
+    }
+
+    static async Task<int> RunLoopAsync(int steps, bool json, CancellationToken ct)
+    {
+        if (steps is < 1 or > 10_000) throw new ArgumentException($"--steps must be 1 to 10000 (got {steps})");
+        string work = Directory.CreateTempSubdirectory("rlhf-bench-loop-").FullName;
+        try
+        {
+            var report = await LoopBenchmark.RunAsync(steps, work, stage => Console.Error.WriteLine($"bench: {stage}"), ct);
+            if (json) Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                steps = report.Steps,
+                prompts_per_step = report.PromptsPerStep,
+                samples_per_prompt = report.SamplesPerPrompt,
+                max_new_tokens = report.MaxNewTokens,
+                grains_s = report.GrainsSeconds,
+                direct_s = report.DirectSeconds,
+                grains_ms_per_step = report.GrainsMsPerStep,
+                direct_ms_per_step = report.DirectMsPerStep,
+                overhead_ratio = report.OverheadRatio,
+                final_kl_grains_nats = report.FinalKlGrains,
+                final_kl_direct_nats = report.FinalKlDirect,
+                same_metrics = report.SameMetrics,
+            }, JsonOptions));
+            else
+            {
+                Console.WriteLine($"RLOO steps: {report.Steps} ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
+                Console.WriteLine($"through grains: {report.GrainsMsPerStep:F1} ms/step   direct: {report.DirectMsPerStep:F1} ms/step   overhead: {report.OverheadRatio:P1}");
+                Console.WriteLine($"same metrics in both loops: {(report.SameMetrics ? "yes" : "no")} (final KL {report.FinalKlGrains:F4} / {report.FinalKlDirect:F4})");
+            }
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
     }
 
     static int RunModel(bool json, bool quick, int? threads)

@@ -8,28 +8,47 @@ public static class RunProgressDisplay
 {
     static readonly RunStage[] Stages = [RunStage.Sft, RunStage.RewardModel, RunStage.Policy, RunStage.Evaluation];
 
-    public static async Task<IReadOnlyList<RunProgress>> FollowAsync(IReadOnlyList<(string Label, IRunGrain Grain)> runs, CancellationToken ct)
+    public static async Task<IReadOnlyList<RunProgress>> FollowAsync(IReadOnlyList<(string Label, IRunGrain Grain)> runs, CancellationToken ct) =>
+        (await FollowAsync(runs, () => Task.FromResult<IReadOnlyList<(string, IRunGrain)>?>(null), ct)).Select(r => r.Progress).ToArray();
+
+    /// <param name="more">
+    /// asked on every poll for runs to add (the demo's runs that wait for their seed's SFT policy); null
+    /// once no more will come. Following ends when every run has ended and more has returned null.
+    /// </param>
+    public static async Task<IReadOnlyList<(string Label, RunProgress Progress)>> FollowAsync(IReadOnlyList<(string Label, IRunGrain Grain)> runs,
+        Func<Task<IReadOnlyList<(string Label, IRunGrain Grain)>?>> more, CancellationToken ct)
     {
-        var last = new RunProgress[runs.Count];
+        bool complete = false;
+        var followed = runs.ToList();
+        var last = new List<RunProgress>();
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async ctx =>
             {
-                var bars = runs.Select(r => ctx.AddTask(r.Label, maxValue: Stages.Length)).ToArray();
+                var bars = followed.Select(r => ctx.AddTask(r.Label, maxValue: Stages.Length)).ToList();
                 while (true)
                 {
-                    for (int i = 0; i < runs.Count; i++)
+                    var added = complete ? null : await more();
+                    complete = added == null;
+                    foreach (var run in added ?? [])
                     {
-                        last[i] = await runs[i].Grain.GetProgress();
-                        bars[i].Description = $"{runs[i].Label}: {Describe(last[i])}";
-                        bars[i].Value = Position(last[i]);
-                        if (last[i].Status.IsTerminal()) bars[i].StopTask();
+                        followed.Add(run);
+                        bars.Add(ctx.AddTask(run.Label, maxValue: Stages.Length));
                     }
-                    if (last.All(p => p.Status.IsTerminal())) break;
+                    last.Clear();
+                    for (int i = 0; i < followed.Count; i++)
+                    {
+                        var progress = await followed[i].Grain.GetProgress();
+                        last.Add(progress);
+                        bars[i].Description = $"{followed[i].Label}: {Describe(progress)}";
+                        bars[i].Value = Position(progress);
+                        if (progress.Status.IsTerminal()) bars[i].StopTask();
+                    }
+                    if (complete && last.All(p => p.Status.IsTerminal())) break;
                     await Task.Delay(250, ct);
                 }
             });
-        return last;
+        return followed.Select((r, i) => (r.Label, last[i])).ToArray();
     }
 
     /// <summary>Stages done plus the fraction of the current one.</summary>

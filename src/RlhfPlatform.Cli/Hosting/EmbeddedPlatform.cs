@@ -28,11 +28,13 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     public RunSubmission Submission => host.Services.GetRequiredService<RunSubmission>();
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<EmbeddedPlatform> StartAsync(string outDirectory, CancellationToken ct)
+    /// <param name="computeThreads">libtorch intra-op threads of the compute queue; 0: one per core</param>
+    public static async Task<EmbeddedPlatform> StartAsync(string outDirectory, CancellationToken ct, int computeThreads = 0)
     {
         var settings = RlhfSettings.Embedded(outDirectory) with
         {
             Cluster = new ClusterSettings { SiloPort = FreePort.Pick(), GatewayPort = FreePort.Pick() },
+            ComputeThreads = computeThreads,
         };
         var stores = await Stores.OpenAsync(settings.Validate(), ct);
         IHost? host = null;

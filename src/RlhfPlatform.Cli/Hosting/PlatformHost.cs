@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,7 @@ public static class PlatformHost
         builder.Logging.AddFilter("RlhfPlatform", LogLevel.Critical);
         builder.UseOrleans(silo =>
         {
-            silo.UseRlhfClustering(settings.Cluster);
+            silo.UseRlhfClustering(settings);
             silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
         });
         builder.Services.AddSingleton<RunSubmission>();
@@ -42,19 +43,20 @@ public static class PlatformHost
         {
             builder.UseOrleans(silo =>
             {
-                silo.UseRlhfClustering(settings.Cluster);
+                silo.UseRlhfClustering(settings);
                 silo.Services.AddRlhfGrainServices(settings, runStore, checkpointStore);
             });
             builder.Services.AddHostedService<RunResumer>();
         }
         else
         {
-            builder.UseOrleansClient(client => client.UseLocalhostClustering(settings.Cluster.GatewayPort,
-                serviceId: settings.Cluster.ServiceId, clusterId: settings.Cluster.ClusterId));
+            builder.UseOrleansClient(client => client.UseRlhfClustering(settings.Cluster));
         }
         builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots), insecureNoAuth);
         var app = builder.Build();
         if (role is "all" or "api") app.UseRlhfAdminApi();
+        // A silo without the API still answers liveness probes.
+        else app.MapGet("/api/healthz", () => Results.Ok(new { status = "ok", role }));
         return app;
     }
 

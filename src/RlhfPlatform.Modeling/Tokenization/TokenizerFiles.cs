@@ -3,13 +3,15 @@ using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
 using RlhfPlatform.Modeling.Tokenization.ChatTemplates;
 using RlhfPlatform.Modeling.Tokenization.HfJson;
+using RlhfPlatform.Modeling.Tokenization.SentencePiece;
 
 namespace RlhfPlatform.Modeling.Tokenization;
 
 /// <summary>
 /// Finds and reads the tokenizer of a model folder, and writes it into a checkpoint folder.
 /// Load picks, in order: our tokenizer_config.json marker (byte or tiktoken), an HF tokenizer.json
-/// (see <see cref="TokenizerJsonReader"/>), a SentencePiece tokenizer.model. Special tokens come from tokenizer_config.json
+/// (see <see cref="TokenizerJsonReader"/>), a SentencePiece tokenizer.model (BPE: converted as HF converts it, see
+/// <see cref="SentencePieceConversion"/>; unigram: Microsoft.ML.Tokenizers). Special tokens come from tokenizer_config.json
 /// (bos_token, eos_token, pad_token), falling back to config.json's ids; the chat template from
 /// tokenizer_config.json's chat_template or chat_template.jinja.
 /// </summary>
@@ -59,6 +61,8 @@ public static class TokenizerFiles
         string jsonPath = Path.Combine(folder, TokenizerJsonReader.FileName), modelPath = Path.Combine(folder, SentencePieceFile);
         var sources = new[] { jsonPath, modelPath, configPath, Path.Combine(folder, ChatTemplateFile) }.Where(File.Exists).ToList();
         if (File.Exists(jsonPath)) return LoadTokenizerJson(folder, jsonPath, config, sources);
+        if (File.Exists(modelPath) && SentencePieceBpe(modelPath, config) is { } converted)
+            return LoadPipeline(folder, modelPath, converted, config, sources);
         if (File.Exists(modelPath))
         {
             var addedSpecial = AddedTokensDecoder(config);
@@ -88,9 +92,47 @@ public static class TokenizerFiles
             $"or a {ConfigFile} naming the byte or tiktoken tokenizer", Path.Combine(folder, TokenizerJsonReader.FileName));
     }
 
-    static HfTokenizer LoadTokenizerJson(string folder, string jsonPath, JsonObject config, IReadOnlyList<string> sources)
+    static HfTokenizer LoadTokenizerJson(string folder, string jsonPath, JsonObject config, IReadOnlyList<string> sources) =>
+        LoadPipeline(folder, jsonPath, TokenizerJsonReader.Parse(jsonPath), config, sources);
+
+    /// <summary>
+    /// A SentencePiece BPE tokenizer.model as the tokenizer.json HF converts it to (our pipeline, checked
+    /// against sentencepiece itself); null for a unigram model, which Microsoft.ML.Tokenizers reads.
+    /// </summary>
+    static JsonObject? SentencePieceBpe(string modelPath, JsonObject config)
     {
-        var pipeline = TokenizerJsonReader.Read(jsonPath, TokenizerJsonReader.Parse(jsonPath));
+        SentencePieceModel model;
+        try
+        {
+            model = SentencePieceModel.Read(File.ReadAllBytes(modelPath));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{modelPath}: not a readable SentencePiece model ({e.Message})");
+        }
+        if (model.ModelType == SentencePieceModel.Unigram) return null;
+        JsonObject json;
+        try
+        {
+            json = SentencePieceConversion.ToTokenizerJson(model);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{modelPath}: {e.Message}");
+        }
+        // tokenizer_config.json's added_tokens_decoder may add tokens past the model's pieces, as the slow HF tokenizer does.
+        var added = json["added_tokens"]!.AsArray();
+        var known = added.Select(t => t!["id"]!.GetValue<int>()).ToHashSet();
+        if (config["added_tokens_decoder"] is JsonObject decoder)
+            foreach (var (idText, token) in decoder)
+                if (int.TryParse(idText, out int id) && known.Add(id) && TokenText(token) is { } text)
+                    added.Add(new JsonObject { ["id"] = id, ["content"] = text, ["special"] = token?["special"]?.GetValue<bool>() == true });
+        return json;
+    }
+
+    static HfTokenizer LoadPipeline(string folder, string path, JsonObject tokenizerJson, JsonObject config, IReadOnlyList<string> sources)
+    {
+        var pipeline = TokenizerJsonReader.Read(path, tokenizerJson);
         var skipped = pipeline.AddedTokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         foreach (var extra in config["additional_special_tokens"]?.AsArray() ?? [])
             if (TokenText(extra) is { } text && pipeline.IdOfToken.TryGetValue(text, out int id)) skipped.Add(id);

@@ -75,6 +75,27 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         }, ct);
     }
 
+    public Task<CheckpointRef> DescribeAsync(string runId, string kind, int version, CancellationToken ct = default)
+    {
+        CheckpointNames.Validate(runId, kind, version);
+        var checkpoint = CheckpointNames.Describe(runId, kind, version);
+        var prefix = CheckpointNames.VersionPrefix(runId, kind, version);
+        return GuardAsync(async () =>
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = (await _container.GetBlobClient(prefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                throw new CheckpointNotFoundException($"{checkpoint} does not exist (no committed manifest under {PrefixUri(prefix)})");
+            }
+            var manifest = CheckpointManifest.Parse(bytes, checkpoint);
+            return new CheckpointRef(runId, kind, version, PrefixUri(prefix), CheckpointManifest.Sha256Of(bytes), manifest.SizeBytes);
+        }, ct);
+    }
+
     public Task ReadAsync(string runId, string kind, int version, string targetFolder, CancellationToken ct = default)
     {
         CheckpointNames.Validate(runId, kind, version);

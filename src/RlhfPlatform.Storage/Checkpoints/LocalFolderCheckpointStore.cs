@@ -85,6 +85,18 @@ public sealed class LocalFolderCheckpointStore : ICheckpointStore
         }
     }
 
+    public async Task<CheckpointRef> DescribeAsync(string runId, string kind, int version, CancellationToken ct = default)
+    {
+        CheckpointNames.Validate(runId, kind, version);
+        var checkpoint = CheckpointNames.Describe(runId, kind, version);
+        var folder = VersionFolder(runId, kind, version);
+        if (!IsCommitted(folder))
+            throw new CheckpointNotFoundException($"{checkpoint} does not exist (no committed manifest under {folder})");
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(folder, CheckpointNames.ManifestFileName), ct);
+        var manifest = CheckpointManifest.Parse(bytes, checkpoint);
+        return new CheckpointRef(runId, kind, version, FolderUri(folder), CheckpointManifest.Sha256Of(bytes), manifest.SizeBytes);
+    }
+
     public Task<bool> ExistsAsync(string runId, string kind, int version, CancellationToken ct = default)
     {
         CheckpointNames.Validate(runId, kind, version);

@@ -159,6 +159,21 @@ public abstract class DbRunStore : IRunStore
                 ("run_id", runId)),
             ReadCheckpoint, ct);
 
+    public Task<bool> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, CancellationToken ct = default)
+    {
+        RequireText(owner, "lease owner");
+        var now = _clock.GetUtcNow();
+        return WithConnectionAsync(async connection => await ExecuteForRunAsync(connection, null, runId, new Statement(
+            "INSERT INTO run_leases (run_id, owner, expires_at) VALUES (@run_id, @owner, @expires) " +
+            "ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at " +
+            "WHERE run_leases.owner = excluded.owner OR run_leases.expires_at < @now",
+            ("run_id", runId), ("owner", owner), ("expires", ToDbTimestamp(now + duration)), ("now", ToDbTimestamp(now))), ct) == 1, ct);
+    }
+
+    public Task ReleaseDriverLeaseAsync(string runId, string owner, CancellationToken ct = default) =>
+        WithConnectionAsync(connection => ExecuteAsync(connection, null, new Statement(
+            "DELETE FROM run_leases WHERE run_id = @run_id AND owner = @owner", ("run_id", runId), ("owner", owner)), ct), ct);
+
     public Task SaveResultsAsync(string runId, IReadOnlyList<RunResult> results, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(results);
@@ -242,12 +257,25 @@ public abstract class DbRunStore : IRunStore
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
         ReadTimestamp(reader, 5), reader.IsDBNull(6) ? null : ReadTimestamp(reader, 6));
 
+    /// <summary>How long a unit of work is retried while the database is briefly away (default 2 minutes).</summary>
+    public TimeSpan RetryFor { get; init; } = StoreRetry.DefaultBound;
+
+    /// <summary>A failure that retrying may fix: the connection dropped or the server is restarting.</summary>
+    protected virtual bool IsTransient(DbException failure) => false;
+
+    private StoreRetry? _retry;
+
+    /// <summary>One unit of work on its own connection, retried as a whole (see <see cref="StoreRetry"/>).</summary>
     private async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
     {
+        _retry ??= new StoreRetry(RetryFor, IsTransient);
         try
         {
-            await using var connection = await OpenConnectionAsync(ct);
-            return await work(connection);
+            return await _retry.ExecuteAsync(async token =>
+            {
+                await using var connection = await OpenConnectionAsync(token);
+                return await work(connection);
+            }, AsUnavailable, ct);
         }
         catch (DbException failure) when (AsUnavailable(failure) is { } unavailable)
         {

@@ -38,6 +38,9 @@ public sealed class PostgresRunStore : DbRunStore, IAsyncDisposable
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken ct) =>
         await _dataSource.OpenConnectionAsync(ct);
 
+    // Npgsql marks network failures and server states such as 57P01 (admin shutdown) and 57P03 (cannot connect now) transient.
+    protected override bool IsTransient(DbException failure) => failure is NpgsqlException { IsTransient: true };
+
     protected override RunStoreUnavailableException? AsUnavailable(DbException failure)
     {
         var cause = failure switch

@@ -15,13 +15,19 @@ public sealed record OverOptimizationReport(
 /// </summary>
 public static class OverOptimization
 {
+    /// <summary>The platform's verdict on an RL run: per-step curves smoothed over this many steps.</summary>
+    public const int RlWindow = 9;
+
+    /// <summary>The platform's verdict: gold must fall at least this far past its smoothed peak (gold spans about -1 to 2 on the synthetic task).</summary>
+    public const double MinGoldDrop = 0.1;
+
     public static OverOptimizationReport Detect(IReadOnlyList<CurvePoint> curve, double minGoldDrop, double minProxyRise, int window = 1)
     {
         if (curve.Count < 2) throw new ArgumentException("over-optimization needs at least two points");
         if (window < 1 || window % 2 == 0) throw new ArgumentException($"smoothing window must be odd and positive (got {window})");
         var sorted = curve.OrderBy(p => p.X).ToArray();
-        var gold = Smooth(sorted.Select(p => p.Gold).ToArray(), window);
-        var proxy = Smooth(sorted.Select(p => p.Proxy).ToArray(), window);
+        var gold = MovingAverage.Centred(sorted.Select(p => p.Gold).ToArray(), window);
+        var proxy = MovingAverage.Centred(sorted.Select(p => p.Proxy).ToArray(), window);
         int peak = 0;
         for (int i = 1; i < gold.Length; i++) if (gold[i] > gold[peak]) peak = i;
         double drop = gold[peak] - gold[^1];
@@ -33,15 +39,5 @@ public static class OverOptimization
                 ? $"gold is highest at the last point (X = {sorted[peak].X:G4})"
                 : $"past the gold peak at X = {sorted[peak].X:G4}, gold fell by {drop:F3} (needs {minGoldDrop}) and the proxy rose by {rise:F3} (needs {minProxyRise})";
         return new OverOptimizationReport(over, sorted[peak].X, gold[peak], gold[^1], drop, rise, explanation);
-    }
-
-    static double[] Smooth(double[] values, int window)
-    {
-        int half = window / 2;
-        return values.Select((_, i) =>
-        {
-            int from = Math.Max(0, i - half), to = Math.Min(values.Length - 1, i + half);
-            return values[from..(to + 1)].Average();
-        }).ToArray();
     }
 }

@@ -66,7 +66,7 @@ public static class Rloo
 }
 
 /// <summary>Learns from scored rollouts: the RLOO update of <see cref="Rloo"/> with AdamW, several epochs and minibatches per batch.</summary>
-public sealed class RlooTrainer : IPolicyUpdate, IDisposable
+public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
 {
     readonly CausalLm policy;
     readonly RlooOptions options;
@@ -84,6 +84,14 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 
     public int StepsDone { get; private set; }
 
+    public void SaveState(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        optimizer.Save(Path.Combine(folder, AdamW.StateFileName));
+    }
+
+    public void LoadState(string folder) => optimizer.Load(Path.Combine(folder, AdamW.StateFileName));
+
     public TrainingStepMetrics Update(Rollouts rollouts, float[] rewards)
     {
         rollouts.Validate(minSamplesPerPrompt: 2).RequireTemperature(options.Temperature, "the RLOO trainer");
@@ -98,7 +106,8 @@ public sealed class RlooTrainer : IPolicyUpdate, IDisposable
 
         using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
         var totals = new MeanAccumulator();
-        var rng = new Random(SeedMix.Derive(options.Seed, StepsDone));
+        // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
+        var rng = new Random(SeedMix.Derive(options.Seed, options.LrSchedule.FirstStep + StepsDone));
         policy.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {

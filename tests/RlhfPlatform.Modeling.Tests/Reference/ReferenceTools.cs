@@ -17,7 +17,7 @@ static class ReferenceTools
     public static string Tools =>
         Environment.GetEnvironmentVariable("RLHF_TOOLS") is { Length: > 0 } tools ? tools : Path.Combine(RepoRoot, ".tools");
 
-    static string Script => Path.Combine(RepoRoot, "tests", "reference", "tokenize.mjs");
+    static string ScriptPath(string script) => Path.Combine(RepoRoot, "tests", "reference", script);
 
     public static string TemplateFile(string name) => Path.Combine(RepoRoot, "tests", "reference", "templates", name);
 
@@ -30,14 +30,18 @@ static class ReferenceTools
         return folder;
     }
 
-    public static JsonObject Run(JsonObject request)
+    /// <summary>tokenize.mjs: @lenml/tokenizers and @huggingface/jinja.</summary>
+    public static JsonObject Run(JsonObject request) => Run("tokenize.mjs", request, "@lenml/tokenizers", "@huggingface/jinja");
+
+    /// <summary>Runs tests/reference/<paramref name="script"/> on <paramref name="request"/> once the npm packages it needs are there.</summary>
+    public static JsonObject Run(string script, JsonObject request, params string[] packages)
     {
-        foreach (string package in new[] { "@lenml/tokenizers", "@huggingface/jinja" })
+        foreach (string package in packages)
             if (!File.Exists(Path.Combine(Tools, "node_modules", package, "package.json")))
                 throw new InvalidOperationException($"npm package {package} missing under {Tools}/node_modules; {InstallHint}");
         var start = new ProcessStartInfo("node")
         {
-            ArgumentList = { Script, Tools },
+            ArgumentList = { ScriptPath(script), Tools },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -60,10 +64,10 @@ static class ReferenceTools
             if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException("tokenize.mjs took more than 3 minutes");
+                throw new TimeoutException($"{script} took more than 3 minutes");
             }
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"tokenize.mjs exited with {process.ExitCode}: {stderr.Result}");
+                throw new InvalidOperationException($"{script} exited with {process.ExitCode}: {stderr.Result}");
             return JsonNode.Parse(stdout.Result)!.AsObject();
         }
     }

@@ -24,8 +24,16 @@ public sealed class PostgresServerFixture : IAsyncLifetime
 
         await RunServerToolAsync("initdb", "-A", "trust", "--no-sync", "-E", "UTF8", "-U", ServerUser, "-D", DataFolder);
         Port = FreeTcpPort.Pick();
-        await RunServerToolAsync("pg_ctl", "-D", DataFolder, "-l", _root.Combine("server.log"), "-w", "start",
-            "-o", $"-p {Port} -k {_root.Path} -c listen_addresses=127.0.0.1 -c fsync=off");
+        await RunServerToolAsync("pg_ctl", "-D", DataFolder, "-l", _root.Combine("server.log"), "-w", "start", "-o", ServerOptions);
+    }
+
+    private string ServerOptions => $"-p {Port} -k {_root.Path} -c listen_addresses=127.0.0.1 -c fsync=off";
+
+    /// <summary>`pg_ctl restart -m fast`: every connection is cut, the server is back on the same port when this returns.</summary>
+    public async Task RestartAsync()
+    {
+        await RunServerToolAsync("pg_ctl", "-D", DataFolder, "-l", _root.Combine("server.log"), "-m", "fast", "-w", "restart", "-o", ServerOptions);
+        NpgsqlConnection.ClearAllPools(); // this process's pooled connections died with the old server
     }
 
     public string ConnectionString(string database) =>

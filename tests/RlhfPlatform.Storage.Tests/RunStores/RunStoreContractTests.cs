@@ -53,6 +53,29 @@ public abstract class RunStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_driver_lease_has_one_holder_until_it_expires_or_is_released()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        var lease = TimeSpan.FromSeconds(30);
+
+        Assert.True(await Store.TryAcquireDriverLeaseAsync("r1", "a", lease));
+        Assert.False(await Store.TryAcquireDriverLeaseAsync("r1", "b", lease));
+        _clock.Now += TimeSpan.FromSeconds(20);
+        Assert.True(await Store.TryAcquireDriverLeaseAsync("r1", "a", lease));   // renewed: now good for 30 s more
+        _clock.Now += TimeSpan.FromSeconds(20);
+        Assert.False(await Store.TryAcquireDriverLeaseAsync("r1", "b", lease));  // 40 s after taking it, 20 after renewing
+        _clock.Now += TimeSpan.FromSeconds(11);
+        Assert.True(await Store.TryAcquireDriverLeaseAsync("r1", "b", lease));   // expired: b takes over
+        Assert.False(await Store.TryAcquireDriverLeaseAsync("r1", "a", lease));
+
+        await Store.ReleaseDriverLeaseAsync("r1", "a");                          // not a's to give up
+        Assert.False(await Store.TryAcquireDriverLeaseAsync("r1", "a", lease));
+        await Store.ReleaseDriverLeaseAsync("r1", "b");
+        Assert.True(await Store.TryAcquireDriverLeaseAsync("r1", "a", lease));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.TryAcquireDriverLeaseAsync("nope", "a", lease));
+    }
+
+    [Fact]
     public async Task Unknown_run_reads_as_null()
     {
         Assert.Null(await Store.GetRunAsync("nope"));

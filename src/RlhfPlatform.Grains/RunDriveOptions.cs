@@ -1,0 +1,13 @@
+namespace RlhfPlatform.Grains;
+
+/// <summary>How often a reminder re-drives each unfinished run (Rlhf:Runs:DrivePeriodSeconds): the bound on how long a run stays without a driver after its silo dies.</summary>
+public sealed class RunDriveOptions
+{
+    public TimeSpan Period { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a driver's lease lasts unrenewed (it is renewed every third of it): after a driver dies,
+    /// another takes the run over at the first reminder tick past this (Rlhf:Runs:LeaseSeconds).
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+}

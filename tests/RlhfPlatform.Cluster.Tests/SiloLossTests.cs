@@ -1,0 +1,68 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using RlhfPlatform.Storage.Tests;
+
+namespace RlhfPlatform.Cluster.Tests;
+
+/// <summary>Runs keep going when a silo process dies under them: nothing lost, nothing counted twice.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
+{
+    readonly TempFolder folder = new("rlhf-silo-loss-");
+
+    public void Dispose() => folder.Dispose();
+
+    [Fact]
+    public async Task KillingTheSiloDrivingARunMidRlLeavesARunThatCompletesWithOneRowPerStep()
+    {
+        const int steps = 40;
+        await using var cluster = await ClusterProcesses.StartAsync(postgres, folder.Path, true, false, false);
+        var submitted = await cluster.Api.PostAsync("/api/runs",
+            new StringContent(TinySpec.Replace("RL_STEPS", steps.ToString()), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
+        string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        JsonElement run = await WaitForRunAsync(cluster, runId, r => r.GetProperty("stage").GetString() == "policy" && r.GetProperty("step").GetInt32() >= 3);
+        string driver = await cluster.HostOfAsync(runId, "run") ?? throw new InvalidOperationException("the run grain shows on no silo");
+        string trainer = await cluster.HostOfAsync(runId, "policytrainer") ?? throw new InvalidOperationException("the trainer shows on no silo");
+        Assert.True(trainer != driver, $"the driver prefers a light silo, but shares {driver} with the trainer");
+        await cluster.KillSiloAsync(driver);
+
+        run = await WaitForRunAsync(cluster, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled");
+        Assert.True(run.GetProperty("status").GetString() == "completed", run + cluster.Logs());
+        Assert.True(await cluster.HostOfAsync(runId, "run") != driver, "the run grain still shows on the killed silo");
+
+        var submittedRun = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name=rl/kl");
+        Assert.True(Enumerable.Range(1, steps).SequenceEqual(submittedRun.EnumerateArray().Select(m => m.GetProperty("step").GetInt32())),
+            $"rl/kl steps: {submittedRun}\n{cluster.Logs()}");
+        foreach (string name in new[] { "rl/proxy_reward", "rl/gold_reward" })
+        {
+            var metrics = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name={name}");
+            Assert.Equal(Enumerable.Range(1, steps), metrics.EnumerateArray().Select(m => m.GetProperty("step").GetInt32()));
+        }
+    }
+
+    static async Task<JsonElement> WaitForRunAsync(ClusterProcesses cluster, string runId, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (true)
+        {
+            var run = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
+            if (done(run)) return run;
+            if (run.GetProperty("status").GetString() is "failed" or "cancelled") throw new InvalidOperationException($"run ended: {run}\n{cluster.Logs()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {run}\n{cluster.Logs()}");
+            await Task.Delay(300);
+        }
+    }
+
+    const string TinySpec = """
+    {
+      "name": "silo-loss", "experiment": "cluster-tests", "seed": 5,
+      "task": { "targetLength": 6 },
+      "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
+      "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
+      "rl": { "steps": RL_STEPS, "promptsPerStep": 8, "samplesPerPrompt": 4, "maxNewTokens": 12 },
+      "evaluation": { "prompts": 16, "maxNewTokens": 12 }
+    }
+    """;
+}
