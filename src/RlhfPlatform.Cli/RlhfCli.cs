@@ -22,6 +22,7 @@ public static class RlhfCli
             WatchCommand.Create(),
             CancelCommand.Create(),
             CompareCommand.Create(),
+            KeysCommand.Create(),
             GenerateCommand.Create(),
             TokenizeCommand.Create(),
             BenchCommand.Create(),
@@ -41,7 +42,7 @@ public static class RlhfCli
 
     /// <summary>
     /// Runs a command body: any failure becomes one "error: ..." line on stderr (named by the command,
-    /// e.g. "rm train", unless the failure names a more precise stage) and exit code 1.
+    /// e.g. "rm train", unless the failure names a more precise stage) and its exit code (<see cref="CliErrors.ExitCode"/>).
     /// </summary>
     public static async Task<int> GuardAsync(ParseResult result, Func<Task<int>> body)
     {
@@ -52,7 +53,7 @@ public static class RlhfCli
         catch (Exception e)
         {
             CliErrors.Write(CommandPath(result), e);
-            return 1;
+            return CliErrors.ExitCode(e);
         }
     }
 

@@ -155,7 +155,7 @@ public static class RunSpecParser
             problems.Add($"{path}: model folder not found: {folder}");
     }
 
-    static string Describe(NJsonSchema.Validation.ValidationError error)
+    internal static string Describe(NJsonSchema.Validation.ValidationError error)
     {
         string where = string.IsNullOrEmpty(error.Path) || error.Path == "#" ? "(root)" : error.Path.TrimStart('#', '/').Replace('/', '.');
         return error.Kind switch

@@ -51,6 +51,20 @@ public interface IRunStore
 
     Task SaveResultsAsync(string runId, IReadOnlyList<RunResult> results, CancellationToken ct = default);
     Task<IReadOnlyList<RunResult>> GetResultsAsync(string runId, CancellationToken ct = default);
+
+    /// <summary>Inserts a key. Throws <see cref="RunStoreConflictException"/> if its id exists.</summary>
+    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct = default);
+    Task<ApiKeyRecord?> GetApiKeyAsync(string keyId, CancellationToken ct = default);
+    /// <summary>Oldest first, revoked ones included.</summary>
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken ct = default);
+    /// <summary>Marks a key revoked; false if there is no such key or it was revoked already.</summary>
+    Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken ct = default);
+
+    /// <summary>Records <paramref name="claim"/> unless its key is taken; returns the key's record either way
+    /// (the caller owns the key when the returned record is its own claim).</summary>
+    Task<IdempotencyRecord> ClaimIdempotencyKeyAsync(IdempotencyRecord claim, CancellationToken ct = default);
+    /// <summary>Gives a claimed key up (its request failed before creating anything).</summary>
+    Task ReleaseIdempotencyKeyAsync(string key, string requestHash, CancellationToken ct = default);
 }
 
 public sealed class RunNotFoundException(string runId) : Exception($"run '{runId}' not found")

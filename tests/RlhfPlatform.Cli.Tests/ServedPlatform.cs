@@ -5,7 +5,10 @@ using System.Text.Json;
 
 namespace RlhfPlatform.Cli.Tests;
 
-/// <summary>An `rlhf serve` process (silo + admin API) on free loopback ports, over embedded stores in a folder.</summary>
+/// <summary>
+/// An `rlhf serve` process (silo + admin API) on free loopback ports, over embedded stores in a folder:
+/// with <c>--insecure-no-auth</c>, or, given a key, requiring keys (<see cref="Http"/> then sends that key).
+/// </summary>
 sealed class ServedPlatform : IAsyncDisposable
 {
     readonly RlhfProcess process;
@@ -20,7 +23,11 @@ sealed class ServedPlatform : IAsyncDisposable
     public string Url { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ServedPlatform> StartAsync(string outDirectory, IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    public string Stdout => process.Stdout;
+    public string Stderr => process.Stderr;
+
+    /// <param name="key">a key in the store under <paramref name="outDirectory"/> (see <see cref="CreateKeyAsync"/>); null: no auth</param>
+    public static async Task<ServedPlatform> StartAsync(string outDirectory, IReadOnlyDictionary<string, string>? extraEnvironment = null, string? key = null)
     {
         string url = $"http://127.0.0.1:{FreePort()}";
         var environment = new Dictionary<string, string>
@@ -32,10 +39,20 @@ sealed class ServedPlatform : IAsyncDisposable
             ["Rlhf__Runs__DrivePeriodSeconds"] = "3",
             ["Rlhf__Runs__LeaseSeconds"] = "6",
         };
-        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>()) environment[key] = value;
-        var platform = new ServedPlatform(RlhfProcess.Start(["serve", "--urls", url, "--out", outDirectory], environment), url);
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>()) environment[name] = value;
+        string[] args = ["serve", "--urls", url, "--out", outDirectory, .. key == null ? new[] { "--insecure-no-auth" } : []];
+        var platform = new ServedPlatform(RlhfProcess.Start(args, environment), url);
+        if (key != null) platform.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         await platform.WaitUntilHealthyAsync();
         return platform;
+    }
+
+    /// <summary>`rlhf keys create` into the store under <paramref name="outDirectory"/>; returns the printed key.</summary>
+    public static async Task<string> CreateKeyAsync(string outDirectory, string role, string name = "tests")
+    {
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["keys", "create", "--role", role, "--name", name, "--out", outDirectory]);
+        Assert.True(exit == 0, stderr);
+        return stdout.Trim();
     }
 
     public async Task<JsonElement> GetRunAsync(string runId, CancellationToken ct) =>

@@ -75,7 +75,7 @@ sealed class ClusterProcesses : IAsyncDisposable
     async Task StartApiAsync()
     {
         string url = $"http://127.0.0.1:{FreeTcpPort.Pick()}";
-        processes.Add(("api", RlhfProcess.Start(["serve", "--role", "api", "--urls", url], shared)));
+        processes.Add(("api", RlhfProcess.Start(["serve", "--role", "api", "--urls", url, "--insecure-no-auth"], shared)));
         Api = new HttpClient { BaseAddress = new Uri(url) };
         await WaitAsync(async () => (await Api.GetAsync("/api/healthz")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the api process did not come up");
     }

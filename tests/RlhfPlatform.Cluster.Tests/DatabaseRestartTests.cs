@@ -20,7 +20,7 @@ public sealed class DatabaseRestartTests(PostgresServerFixture postgres) : IDisp
         const int steps = 20;
         string store = await postgres.CreateDatabaseAsync();
         string url = $"http://127.0.0.1:{FreeTcpPort.Pick()}";
-        await using var serve = RlhfProcess.Start(["serve", "--urls", url, "--out", folder.Combine("out")], new Dictionary<string, string>
+        await using var serve = RlhfProcess.Start(["serve", "--urls", url, "--out", folder.Combine("out"), "--insecure-no-auth"], new Dictionary<string, string>
         {
             ["Rlhf__RunStore__Kind"] = "postgres",
             ["Rlhf__RunStore__ConnectionString"] = store,

@@ -55,7 +55,7 @@ public sealed class OneDriverTests(PostgresServerFixture postgres) : IDisposable
     async Task<Served> ServeAsync(string name, string store)
     {
         string url = $"http://127.0.0.1:{FreeTcpPort.Pick()}";
-        var process = RlhfProcess.Start(["serve", "--urls", url, "--out", folder.Combine(name)], new Dictionary<string, string>
+        var process = RlhfProcess.Start(["serve", "--urls", url, "--out", folder.Combine(name), "--insecure-no-auth"], new Dictionary<string, string>
         {
             ["Rlhf__RunStore__Kind"] = "postgres",
             ["Rlhf__RunStore__ConnectionString"] = store,

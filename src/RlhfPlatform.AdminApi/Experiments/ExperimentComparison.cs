@@ -8,7 +8,7 @@ namespace RlhfPlatform.AdminApi.Experiments;
 public sealed record ComparisonRow(
     string RunId, string RewardModel, string Objective, string Status,
     double? ProxyReward, double? GoldBefore, double? GoldAfter, double? LengthBefore, double? LengthAfter,
-    double? WinRate, double? LcWinRate, double? Kl, bool? OverOptimized);
+    double? WinRate, double? LcWinRate, double? Kl, bool? OverOptimized, int Seed);
 
 /// <summary>
 /// A curve of one run: for RL, per step, the KL to the reference and the proxy and gold reward of the
@@ -18,7 +18,8 @@ public sealed record ComparisonCurve(string RunId, string RewardModel, double[] 
 
 /// <summary>Every run of an experiment side by side (BSR's table: length and win rate per reward model).</summary>
 public sealed record ExperimentComparison(string Experiment, IReadOnlyList<ComparisonRow> Rows,
-    IReadOnlyList<ComparisonCurve> Curves, IReadOnlyList<ComparisonCurve> BestOfNCurves)
+    IReadOnlyList<ComparisonCurve> Curves, IReadOnlyList<ComparisonCurve> BestOfNCurves,
+    IReadOnlyList<SeedAggregate> Aggregates)
 {
     public static async Task<ExperimentComparison> BuildAsync(IRunStore runs, string experiment, CancellationToken ct)
     {
@@ -34,13 +35,13 @@ public sealed record ExperimentComparison(string Experiment, IReadOnlyList<Compa
             rows.Add(new ComparisonRow(run.RunId, spec.RewardModel.Name, spec.RewardModel.Objective, run.Status.ToWire(),
                 Result("proxy_reward_after"), Result("gold_reward_before"), Result("gold_reward_after"),
                 Result("length_before"), Result("length_after"), Result("win_rate"), Result("lc_win_rate"), Result("kl"),
-                Result("overoptimized") is { } flag ? flag > 0 : null));
+                Result("overoptimized") is { } flag ? flag > 0 : null, spec.Seed));
 
             var metrics = await runs.GetMetricsAsync(run.RunId, null, ct);
             curves.Add(Curve(run.RunId, spec.RewardModel.Name, metrics, "rl"));
             bestOfN.Add(Curve(run.RunId, spec.RewardModel.Name, metrics, "bon"));
         }
-        return new ExperimentComparison(experiment, rows, curves, bestOfN);
+        return new ExperimentComparison(experiment, rows, curves, bestOfN, SeedAggregate.Of(rows));
     }
 
     static ComparisonCurve Curve(string runId, string rewardModel, IReadOnlyList<MetricPoint> metrics, string prefix)

@@ -5,10 +5,21 @@ using RlhfPlatform.Contracts;
 
 namespace RlhfPlatform.Cli.Commands;
 
-/// <summary>Talks to a running admin API; a problem-details answer becomes an exception with its detail.</summary>
-public sealed class ApiClient(string baseUrl) : IDisposable
+/// <summary>
+/// Talks to a running admin API with the key in RLHF_API_KEY (sent as a bearer token, never printed);
+/// a problem-details answer becomes an exception with its detail.
+/// </summary>
+public sealed class ApiClient : IDisposable
 {
-    readonly HttpClient http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+    public const string KeyVariable = "RLHF_API_KEY";
+    readonly HttpClient http;
+
+    public ApiClient(string baseUrl)
+    {
+        http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        if (Environment.GetEnvironmentVariable(KeyVariable) is { Length: > 0 } key)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Trim());
+    }
 
     public static Option<string> UrlOption() => new("--api")
     {
@@ -16,10 +27,18 @@ public sealed class ApiClient(string baseUrl) : IDisposable
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RLHF_API") ?? "http://127.0.0.1:8080",
     };
 
-    public async Task<JsonElement> PostRunAsync(RunSpec spec, CancellationToken ct)
+    public Task<JsonElement> PostRunAsync(RunSpec spec, string idempotencyKey, CancellationToken ct) =>
+        PostAsync("api/runs", RunSpecParser.ToJson(spec), idempotencyKey, ct);
+
+    /// <summary>An experiment spec as the user wrote it (the server expands it into runs).</summary>
+    public Task<JsonElement> PostExperimentAsync(string experimentJson, string idempotencyKey, CancellationToken ct) =>
+        PostAsync("api/experiments", experimentJson, idempotencyKey, ct);
+
+    async Task<JsonElement> PostAsync(string path, string json, string idempotencyKey, CancellationToken ct)
     {
-        using var content = new StringContent(RunSpecParser.ToJson(spec), System.Text.Encoding.UTF8, "application/json");
-        using var response = await SendAsync(() => http.PostAsync("api/runs", content, ct), ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await SendAsync(() => http.SendAsync(request, ct), ct);
         return await ReadAsync(response, ct);
     }
 

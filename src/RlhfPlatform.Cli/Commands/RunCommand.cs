@@ -17,7 +17,7 @@ public static class RunCommand
 {
     public static Command Create()
     {
-        var specArgument = new Argument<string>("spec") { Description = "Run spec JSON file (schemas/run-spec.schema.json)" };
+        var specArgument = new Argument<string>("spec") { Description = "Run spec or experiment spec JSON file (schemas/run-spec.schema.json, schemas/experiment-spec.schema.json)" };
         var outOption = new Option<string>("--out") { Description = "Directory for the run store and checkpoints", DefaultValueFactory = _ => "rlhf-out" };
         var jsonOption = new Option<string?>("--json") { Description = "Also write the run's results as JSON to this file" };
         var seedOption = new Option<int?>("--seed") { Description = "Replace the spec's seed" };
@@ -38,7 +38,15 @@ public static class RunCommand
         outDirectory = Path.GetFullPath(outDirectory);
         string specFolder = Path.GetDirectoryName(path)!;
         // On the user's own machine the spec's folder and --out are the data roots (see README, data roots).
-        var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(path, ct), specFolder, new DataRoots([specFolder, outDirectory]));
+        var roots = new DataRoots([specFolder, outDirectory]);
+        string json = await File.ReadAllTextAsync(path, ct);
+        if (ExperimentSpecParser.IsExperiment(json))
+        {
+            if (seed != null) throw new ArgumentException("--seed replaces a run spec's seed; an experiment lists its seeds itself");
+            Directory.CreateDirectory(outDirectory);
+            return await ExperimentRun.RunAsync(ExperimentSpecParser.Expand(json, specFolder, roots), outDirectory, jsonPath, ct);
+        }
+        var spec = RunSpecParser.Parse(json, specFolder, roots);
         if (seed is { } replaced) spec = spec with { Seed = replaced };
         Directory.CreateDirectory(outDirectory);
         var judge = spec.EffectiveJudge();

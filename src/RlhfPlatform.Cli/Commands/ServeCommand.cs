@@ -20,18 +20,23 @@ public static class ServeCommand
         roleOption.AcceptOnlyFromAmong("all", "silo", "api");
         var urlsOption = new Option<string?>("--urls") { Description = "Where the admin API listens, e.g. http://127.0.0.1:8080" };
         var outOption = new Option<string>("--out") { Description = "Directory of the embedded stores", DefaultValueFactory = _ => "rlhf-out" };
-        var command = new Command("serve", "Host a silo and/or the admin API") { roleOption, urlsOption, outOption };
+        var insecureOption = new Option<bool>("--insecure-no-auth") { Description = "Serve the API without keys (every caller is an operator); only on a loopback address" };
+        var command = new Command("serve", "Host a silo and/or the admin API") { roleOption, urlsOption, outOption, insecureOption };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
-            RunAsync(result.GetValue(roleOption)!, result.GetValue(urlsOption), result.GetValue(outOption)!, ct)));
+            RunAsync(result.GetValue(roleOption)!, result.GetValue(urlsOption), result.GetValue(outOption)!, result.GetValue(insecureOption), ct)));
         return command;
     }
 
-    static async Task<int> RunAsync(string role, string? urls, string outDirectory, CancellationToken ct)
+    static async Task<int> RunAsync(string role, string? urls, string outDirectory, bool insecureNoAuth, CancellationToken ct)
     {
         var settings = Settings(Path.GetFullPath(outDirectory)).Validate();
         await using var stores = await Stores.OpenAsync(settings, ct);
-        await using var app = PlatformHost.Server(role, urls, settings, stores.RunStore, stores.CheckpointStore);
+        bool servesApi = role != "silo";
+        if (servesApi) await ServeAccess.CheckAsync(urls, insecureNoAuth, stores.RunStore, ct);
+        await using var app = PlatformHost.Server(role, urls, settings, stores.RunStore, stores.CheckpointStore, insecureNoAuth);
         await app.StartAsync(ct);
+        // The addresses actually bound, whatever configuration chose them.
+        if (servesApi && insecureNoAuth) ServeAccess.RequireLoopback(string.Join(';', app.Urls));
         AnsiConsole.MarkupLine($"rlhf serve ({role}): run store {settings.RunStore.Kind}, checkpoints {settings.CheckpointStore.Kind}" +
                                (role == "silo" ? "" : $", API on {string.Join(", ", app.Urls)}"));
         await app.WaitForShutdownAsync(ct);

@@ -19,17 +19,30 @@ public static class SubmitCommand
         var apiOption = ApiClient.UrlOption();
         var pushOption = new Option<bool>("--push") { Description = "Upload every local file and model folder the spec names into the data store and submit their blob: URIs" };
         var outOption = new Option<string>("--out") { Description = "With --push: directory of the embedded stores (as for serve)", DefaultValueFactory = _ => "rlhf-out" };
-        var command = new Command("submit", "Submit a run to the admin API") { specArgument, apiOption, pushOption, outOption };
+        var keyOption = new Option<string?>("--idempotency-key") { Description = "Idempotency-Key to send (default: a new one); resubmitting with the same key returns the same run(s)" };
+        var command = new Command("submit", "Submit a run spec, or an experiment spec (one run per reward model and seed), to the admin API")
+        {
+            specArgument, apiOption, pushOption, outOption, keyOption,
+        };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             string path = Path.GetFullPath(result.GetValue(specArgument)!);
             if (!File.Exists(path)) throw new FileNotFoundException($"run spec not found: {path}", path);
-            var spec = RunSpecParser.Parse(await File.ReadAllTextAsync(path, ct), Path.GetDirectoryName(path));
-            if (result.GetValue(pushOption)) spec = await PushLocalPathsAsync(spec, result.GetValue(outOption)!, ct);
+            string json = await File.ReadAllTextAsync(path, ct);
+            string idempotencyKey = result.GetValue(keyOption) ?? Guid.NewGuid().ToString("N");
             using var api = new ApiClient(result.GetValue(apiOption)!);
+            if (ExperimentSpecParser.IsExperiment(json))
+            {
+                ExperimentSpecParser.Expand(json, Path.GetDirectoryName(path)); // the same checks as the server's, before sending
+                var submitted = await api.PostExperimentAsync(json, idempotencyKey, ct);
+                foreach (var run in submitted.GetProperty("runs").EnumerateArray()) Console.WriteLine(run.GetProperty("id").GetString());
+                return 0;
+            }
+            var spec = RunSpecParser.Parse(json, Path.GetDirectoryName(path));
+            if (result.GetValue(pushOption)) spec = await PushLocalPathsAsync(spec, result.GetValue(outOption)!, ct);
             try
             {
-                var run = await api.PostRunAsync(spec, ct);
+                var run = await api.PostRunAsync(spec, idempotencyKey, ct);
                 Console.WriteLine(run.GetProperty("id").GetString());
                 return 0;
             }

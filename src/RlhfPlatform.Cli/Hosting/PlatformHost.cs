@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RlhfPlatform.AdminApi;
@@ -30,12 +31,14 @@ public static class PlatformHost
     }
 
     /// <summary>`rlhf serve`: role "all" (silo + API), "silo", or "api" (API + Orleans client).</summary>
-    public static WebApplication Server(string role, string? urls, RlhfSettings settings, IRunStore runStore, ICheckpointStore checkpointStore)
+    public static WebApplication Server(string role, string? urls, RlhfSettings settings, IRunStore runStore, ICheckpointStore checkpointStore,
+        bool insecureNoAuth = false)
     {
         var builder = WebApplication.CreateBuilder();
         ConfigureLogging(builder.Logging, LogLevel.Information);
         if (urls != null) builder.WebHost.UseUrls(urls);
         builder.Services.AddSingleton(runStore);
+        builder.Services.TryAddSingleton(checkpointStore);
         if (role is "all" or "silo")
         {
             builder.UseOrleans(silo =>
@@ -49,9 +52,9 @@ public static class PlatformHost
         {
             builder.UseOrleansClient(client => client.UseRlhfClustering(settings.Cluster));
         }
-        builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots));
+        builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots), insecureNoAuth);
         var app = builder.Build();
-        if (role is "all" or "api") app.MapRlhfAdminApi();
+        if (role is "all" or "api") app.UseRlhfAdminApi();
         // A silo without the API still answers liveness probes.
         else app.MapGet("/api/healthz", () => Results.Ok(new { status = "ok", role }));
         return app;

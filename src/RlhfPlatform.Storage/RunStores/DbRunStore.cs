@@ -191,6 +191,72 @@ public abstract class DbRunStore : IRunStore
         QueryForRunAsync(runId, new Statement("SELECT key, value FROM results WHERE run_id = @run_id ORDER BY key", ("run_id", runId)),
             reader => new RunResult(reader.GetString(0), ReadDouble(reader, 1)), ct);
 
+    private const string KeyColumns = "key_id, name, role, salt, hash, created_at, revoked_at";
+
+    public Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        RequireText(key.KeyId, "key id");
+        return WithConnectionAsync(async connection =>
+        {
+            try
+            {
+                return await ExecuteAsync(connection, null, new Statement(
+                    $"INSERT INTO api_keys ({KeyColumns}) VALUES (@key_id, @name, @role, @salt, @hash, @created_at, NULL)",
+                    ("key_id", key.KeyId), ("name", key.Name), ("role", key.Role), ("salt", key.Salt), ("hash", key.Hash),
+                    ("created_at", ToDbTimestamp(key.CreatedAt))), ct);
+            }
+            catch (DbException failure) when (IsUniqueViolation(failure))
+            {
+                throw new RunStoreConflictException($"API key '{key.KeyId}' exists already");
+            }
+        }, ct);
+    }
+
+    public Task<ApiKeyRecord?> GetApiKeyAsync(string keyId, CancellationToken ct = default) =>
+        WithConnectionAsync(async connection =>
+        {
+            var keys = await QueryAsync(connection, new Statement(
+                $"SELECT {KeyColumns} FROM api_keys WHERE key_id = @key_id", ("key_id", keyId)), ReadApiKey, ct);
+            return keys.Count == 0 ? null : keys[0];
+        }, ct);
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken ct = default) =>
+        WithConnectionAsync(connection => QueryAsync(connection,
+            new Statement($"SELECT {KeyColumns} FROM api_keys ORDER BY created_at, key_id"), ReadApiKey, ct), ct);
+
+    public Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken ct = default) =>
+        WithConnectionAsync(async connection => await ExecuteAsync(connection, null, new Statement(
+            "UPDATE api_keys SET revoked_at = @now WHERE key_id = @key_id AND revoked_at IS NULL",
+            ("now", ToDbTimestamp(_clock.GetUtcNow())), ("key_id", keyId)), ct) > 0, ct);
+
+    public Task<IdempotencyRecord> ClaimIdempotencyKeyAsync(IdempotencyRecord claim, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        RequireText(claim.Key, "idempotency key");
+        return WithConnectionAsync(async connection =>
+        {
+            await ExecuteAsync(connection, null, new Statement(
+                "INSERT INTO idempotency_keys (key, request_hash, run_ids, created_at) VALUES (@key, @hash, @run_ids, @now) " +
+                "ON CONFLICT (key) DO NOTHING",
+                ("key", claim.Key), ("hash", claim.RequestHash), ("run_ids", System.Text.Json.JsonSerializer.Serialize(claim.RunIds)),
+                ("now", ToDbTimestamp(claim.CreatedAt))), ct);
+            var records = await QueryAsync(connection, new Statement(
+                "SELECT key, request_hash, run_ids, created_at FROM idempotency_keys WHERE key = @key", ("key", claim.Key)),
+                reader => new IdempotencyRecord(reader.GetString(0), reader.GetString(1),
+                    System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], ReadTimestamp(reader, 3)), ct);
+            return records[0];
+        }, ct);
+    }
+
+    public Task ReleaseIdempotencyKeyAsync(string key, string requestHash, CancellationToken ct = default) =>
+        WithConnectionAsync(connection => ExecuteAsync(connection, null, new Statement(
+            "DELETE FROM idempotency_keys WHERE key = @key AND request_hash = @hash", ("key", key), ("hash", requestHash)), ct), ct);
+
+    private ApiKeyRecord ReadApiKey(DbDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+        ReadTimestamp(reader, 5), reader.IsDBNull(6) ? null : ReadTimestamp(reader, 6));
+
     /// <summary>How long a unit of work is retried while the database is briefly away (default 2 minutes).</summary>
     public TimeSpan RetryFor { get; init; } = StoreRetry.DefaultBound;
 

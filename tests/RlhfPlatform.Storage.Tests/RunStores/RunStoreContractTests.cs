@@ -271,6 +271,44 @@ public abstract class RunStoreContractTests : IAsyncLifetime
         Assert.Single(await Store.GetMetricsAsync("r1"));
     }
 
+    [Fact]
+    public async Task Api_keys_read_back_list_in_creation_order_and_revoke_once()
+    {
+        var first = new ApiKeyRecord("k1", "ci", "operator", "00ff", "abcd", Start, null);
+        var second = new ApiKeyRecord("k2", "viewer", "reader", "11ee", "ef01", Start.AddMinutes(1), null);
+        await Store.CreateApiKeyAsync(second);
+        await Store.CreateApiKeyAsync(first);
+
+        Assert.Equal(first, await Store.GetApiKeyAsync("k1"));
+        Assert.Null(await Store.GetApiKeyAsync("k3"));
+        Assert.Equal(["k1", "k2"], (await Store.ListApiKeysAsync()).Select(k => k.KeyId));
+        await Assert.ThrowsAsync<RunStoreConflictException>(() => Store.CreateApiKeyAsync(first));
+
+        _clock.Now = Start.AddMinutes(5);
+        Assert.True(await Store.RevokeApiKeyAsync("k1"));
+        Assert.False(await Store.RevokeApiKeyAsync("k1"));
+        Assert.False(await Store.RevokeApiKeyAsync("k3"));
+        Assert.Equal(Start.AddMinutes(5), (await Store.GetApiKeyAsync("k1"))!.RevokedAt);
+        Assert.Null((await Store.GetApiKeyAsync("k2"))!.RevokedAt);
+    }
+
+    [Fact]
+    public async Task First_idempotency_claim_wins_and_a_released_key_can_be_claimed_again()
+    {
+        var claim = new IdempotencyRecord("key-1", "hash-a", ["r1", "r2"], Start);
+        Assert.Equal(claim.RunIds, (await Store.ClaimIdempotencyKeyAsync(claim)).RunIds);
+
+        var retry = await Store.ClaimIdempotencyKeyAsync(new IdempotencyRecord("key-1", "hash-b", ["r9"], Start.AddMinutes(1)));
+        Assert.Equal("hash-a", retry.RequestHash);
+        Assert.Equal(["r1", "r2"], retry.RunIds);
+        Assert.Equal(Start, retry.CreatedAt);
+
+        await Store.ReleaseIdempotencyKeyAsync("key-1", "hash-b"); // not the owner's hash: no effect
+        Assert.Equal("hash-a", (await Store.ClaimIdempotencyKeyAsync(claim with { RequestHash = "hash-c" })).RequestHash);
+        await Store.ReleaseIdempotencyKeyAsync("key-1", "hash-a");
+        Assert.Equal(["r9"], (await Store.ClaimIdempotencyKeyAsync(new IdempotencyRecord("key-1", "hash-b", ["r9"], Start))).RunIds);
+    }
+
     private static RunRecord NewRun(string runId, string experiment = "exp", DateTimeOffset? created = null) =>
         new(runId, experiment, $"run {runId}", """{"stages":["sft"]}""", RunStatus.Pending, RunStage.Pending,
             created ?? Start, created ?? Start, null);
