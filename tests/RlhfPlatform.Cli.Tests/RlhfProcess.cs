@@ -48,6 +48,8 @@ sealed class RlhfProcess : IAsyncDisposable
         return (run.process.ExitCode, run.Stdout, run.Stderr);
     }
 
+    public bool HasExited => process.HasExited;
+
     /// <summary>Waits until the process ends by itself; false if it still runs after <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

@@ -14,6 +14,7 @@ sealed class ClusterProcesses : IAsyncDisposable
     readonly Dictionary<string, string> shared;
     readonly List<(string Name, RlhfProcess Process)> processes = [];
     readonly Dictionary<int, RlhfProcess> silosByPort = [];
+    readonly List<(string Name, bool Heavy, RlhfProcess Process)> silos = [];
     readonly string folder;
 
     ClusterProcesses(string folder, string connectionString, string clusterId)
@@ -57,6 +58,23 @@ sealed class ClusterProcesses : IAsyncDisposable
         var process = RlhfProcess.Start(["serve", "--role", "silo", "--urls", $"http://127.0.0.1:{FreeTcpPort.Pick()}"], environment);
         processes.Add((name, process));
         silosByPort[siloPort] = process;
+        silos.Add((name, heavy, process));
+    }
+
+    /// <summary>
+    /// Free ports are picked, then released, then bound by the silo: a test process running beside this
+    /// one can take a port in between. A silo that died of that is started again on other ports.
+    /// </summary>
+    void RestartSilosThatLostTheirPorts()
+    {
+        foreach (var silo in silos.ToList())
+        {
+            if (!silo.Process.HasExited) continue;
+            if (!silo.Process.Stderr.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                && !silo.Process.Stdout.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) continue;
+            silos.Remove(silo);
+            StartSilo(silo.Name + "-again", silo.Heavy);
+        }
     }
 
     /// <summary>Kills the silo process whose address /api/cluster shows ("S127.0.0.1:PORT:GENERATION"), as a crash would.</summary>
@@ -87,6 +105,7 @@ sealed class ClusterProcesses : IAsyncDisposable
 
     public Task WaitForActiveSilosAsync(int count) => WaitAsync(async () =>
     {
+        RestartSilosThatLostTheirPorts();
         var response = await Api.GetAsync("/api/cluster");
         return response.IsSuccessStatusCode && ActiveSilos(await response.Content.ReadFromJsonAsync<JsonElement>()).Count() == count;
     }, TimeSpan.FromSeconds(120), $"{count} active silos never showed in /api/cluster");
