@@ -1,5 +1,4 @@
 using Orleans;
-using Orleans.Runtime;
 using RlhfPlatform.Contracts;
 
 namespace RlhfPlatform.AdminApi;
@@ -16,7 +15,7 @@ public static class LiveProgress
         {
             return await grains.GetGrain<IRunGrain>(runId).GetProgress();
         }
-        catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+        catch (Exception e) when (ClusterFaults.IsTransient(e))
         {
             return null;
         }

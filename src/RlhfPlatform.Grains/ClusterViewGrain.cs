@@ -26,7 +26,7 @@ public sealed class ClusterViewGrain(ISiloMetadataCache metadata) : Grain, IClus
             {
                 grains.AddRange(await management.GetDetailedGrainStatistics(null, [silo]));
             }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) { }
+            catch (Exception e) when (ClusterFaults.IsTransient(e)) { }
         }
         var silos = hosts
             .OrderBy(h => h.Status == SiloStatus.Dead).ThenBy(h => h.SiloName, StringComparer.Ordinal)

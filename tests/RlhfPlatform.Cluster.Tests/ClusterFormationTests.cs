@@ -24,7 +24,7 @@ public sealed class ClusterFormationTests(PostgresServerFixture postgres) : IDis
         Assert.All(silos, s => Assert.Equal("cpu", s.GetProperty("device").GetString()));
         string heavyAddress = silos.Single(s => s.GetProperty("heavy").GetBoolean()).GetProperty("address").GetString()!;
 
-        var submitted = await cluster.Api.PostAsync("/api/runs", new StringContent(TinySpec, System.Text.Encoding.UTF8, "application/json"));
+        var submitted = await cluster.Api.PostAsync("/api/runs", TinySpecs.Json("clustered", 6));
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync() + cluster.Logs());
         string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
@@ -47,15 +47,4 @@ public sealed class ClusterFormationTests(PostgresServerFixture postgres) : IDis
         Assert.Contains(placements, p => p.GrainType == "rolloutgenerator");
         Assert.All(placements.Where(p => HeavyGrainTypes.Contains(p.GrainType)), p => Assert.Equal(heavyAddress, p.Silo));
     }
-
-    const string TinySpec = """
-    {
-      "name": "clustered", "experiment": "cluster-tests", "seed": 5,
-      "task": { "targetLength": 6 },
-      "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
-      "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
-      "rl": { "steps": 6, "promptsPerStep": 4, "samplesPerPrompt": 2, "maxNewTokens": 12 },
-      "evaluation": { "prompts": 16, "maxNewTokens": 12 }
-    }
-    """;
 }

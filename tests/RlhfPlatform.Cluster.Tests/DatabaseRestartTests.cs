@@ -32,7 +32,7 @@ public sealed class DatabaseRestartTests(PostgresServerFixture postgres) : IDisp
         await WaitAsync(async () => (await http.GetAsync("/api/healthz")).IsSuccessStatusCode, serve);
 
         var submitted = await http.PostAsync("/api/runs",
-            new StringContent(TinySpec.Replace("RL_STEPS", steps.ToString()), System.Text.Encoding.UTF8, "application/json"));
+            TinySpecs.Json("pg-restart", steps));
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
         string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await WaitAsync(async () => await StepAsync(http, runId) >= 3, serve);
@@ -69,15 +69,4 @@ public sealed class DatabaseRestartTests(PostgresServerFixture postgres) : IDisp
             await Task.Delay(300);
         }
     }
-
-    const string TinySpec = """
-    {
-      "name": "pg-restart", "experiment": "cluster-tests", "seed": 5,
-      "task": { "targetLength": 6 },
-      "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
-      "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
-      "rl": { "steps": RL_STEPS, "promptsPerStep": 4, "samplesPerPrompt": 2, "maxNewTokens": 12 },
-      "evaluation": { "prompts": 16, "maxNewTokens": 12 }
-    }
-    """;
 }

@@ -21,7 +21,7 @@ public sealed class OneDriverTests(PostgresServerFixture postgres) : IDisposable
         string store = await postgres.CreateDatabaseAsync();
         await using var first = await ServeAsync("first", store);
         var submitted = await first.Http.PostAsync("/api/runs",
-            new StringContent(TinySpec.Replace("RL_STEPS", steps.ToString()), System.Text.Encoding.UTF8, "application/json"));
+            TinySpecs.Json("one-driver", steps, promptsPerStep: 8, samplesPerPrompt: 4));
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
         string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await WaitAsync(first.Http, runId, r => r.GetProperty("stage").GetString() == "policy" && r.GetProperty("step").GetInt32() >= 2);
@@ -98,15 +98,4 @@ public sealed class OneDriverTests(PostgresServerFixture postgres) : IDisposable
             await Task.Delay(300);
         }
     }
-
-    const string TinySpec = """
-    {
-      "name": "one-driver", "experiment": "cluster-tests", "seed": 5,
-      "task": { "targetLength": 6 },
-      "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
-      "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
-      "rl": { "steps": RL_STEPS, "promptsPerStep": 8, "samplesPerPrompt": 4, "maxNewTokens": 12 },
-      "evaluation": { "prompts": 16, "maxNewTokens": 12 }
-    }
-    """;
 }

@@ -18,7 +18,7 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
         const int steps = 40;
         await using var cluster = await ClusterProcesses.StartAsync(postgres, folder.Path, true, false, false);
         var submitted = await cluster.Api.PostAsync("/api/runs",
-            new StringContent(TinySpec.Replace("RL_STEPS", steps.ToString()), System.Text.Encoding.UTF8, "application/json"));
+            TinySpecs.Json("silo-loss", steps, promptsPerStep: 8, samplesPerPrompt: 4));
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
         string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
@@ -54,15 +54,4 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
             await Task.Delay(300);
         }
     }
-
-    const string TinySpec = """
-    {
-      "name": "silo-loss", "experiment": "cluster-tests", "seed": 5,
-      "task": { "targetLength": 6 },
-      "policy": { "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 }, "sft": { "examples": 200, "steps": 10, "batchSize": 16 } },
-      "rewardModel": { "pairs": 200, "epochs": 1, "model": { "layers": 1, "dim": 32, "heads": 2, "maxSeqLen": 48 } },
-      "rl": { "steps": RL_STEPS, "promptsPerStep": 8, "samplesPerPrompt": 4, "maxNewTokens": 12 },
-      "evaluation": { "prompts": 16, "maxNewTokens": 12 }
-    }
-    """;
 }

@@ -1,4 +1,4 @@
-namespace RlhfPlatform.Grains;
+namespace RlhfPlatform.Contracts;
 
 /// <summary>
 /// Failures that mean a silo went away under a call (its grains reactivate elsewhere on the next call),
