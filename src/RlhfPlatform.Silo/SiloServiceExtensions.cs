@@ -19,7 +19,10 @@ public static class SiloServiceExtensions
     {
         services.AddSingleton(runStore);
         services.AddSingleton(checkpointStore);
-        services.AddSingleton(new ComputeOptions { Device = settings.Device, Threads = settings.ComputeThreads });
+        services.AddSingleton(new ComputeOptions
+        {
+            Device = settings.Device, Threads = settings.ComputeThreads, Workers = settings.Devices.Count * settings.Silo.HeavyJobsPerDevice,
+        });
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
