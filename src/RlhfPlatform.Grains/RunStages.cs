@@ -6,7 +6,7 @@ namespace RlhfPlatform.Grains;
 /// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
 public sealed class RunStages(
     string runId, RunSpec spec, IRunStore runs, IGrainFactory grains, ComputeQueue compute,
-    Func<RunStage, int, int, Task> report, CancellationToken ct)
+    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop = default)
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
@@ -55,6 +55,7 @@ public sealed class RunStages(
         while (version < spec.Rl.Steps)
         {
             ct.ThrowIfCancellationRequested();
+            if (stop.IsCancellationRequested) throw new DriverStoppedException($"after committed RL step {version} of {spec.Rl.Steps}");
             try
             {
                 version = await StepAsync(trainer, generators, scorer, environment, judge, stage, version);
@@ -153,6 +154,7 @@ public sealed class RunStages(
     async Task EnterAsync(RunStage stage)
     {
         ct.ThrowIfCancellationRequested();
+        if (stop.IsCancellationRequested) throw new DriverStoppedException($"before stage {stage.ToWire()}");
         if (!await runs.UpdateRunAsync(runId, RunStatus.Running, stage, null, ct))
             throw new OperationCanceledException("the run ended while it was running", ct);
         await runs.AppendEventAsync(runId, RunMetrics.Event("stage", $"entered stage {stage.ToWire()}"), ct);
@@ -174,6 +176,8 @@ public sealed class RunStages(
                 await cancel();
                 ct.ThrowIfCancellationRequested();
             }
+            // The job runs in its own grain: the next driver polls it (or starts it again if it was lost).
+            if (stop.IsCancellationRequested) throw new DriverStoppedException($"while its {stage.ToWire()} job runs");
             TProgress progress;
             try
             {
