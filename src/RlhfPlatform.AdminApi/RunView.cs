@@ -6,12 +6,12 @@ namespace RlhfPlatform.AdminApi;
 public sealed record RunView(
     string Id, string Experiment, string Name, string Status, string Stage,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Error,
-    int Step, int TotalSteps, IReadOnlyDictionary<string, double> Results)
+    int Step, int TotalSteps, IReadOnlyDictionary<string, double> Results, string? Waiting)
 {
     public static RunView From(RunRecord run, RunProgress? progress, IReadOnlyList<RunResult> results) => new(
         run.RunId, run.Experiment, run.Name,
         (progress?.Status ?? run.Status).ToWire(), (progress?.Stage ?? run.Stage).ToWire(),
         run.CreatedAt, run.UpdatedAt, run.Error ?? progress?.Error,
         progress?.Step ?? 0, progress?.TotalSteps ?? 0,
-        results.ToDictionary(r => r.Key, r => r.Value));
+        results.ToDictionary(r => r.Key, r => r.Value), progress?.Waiting);
 }

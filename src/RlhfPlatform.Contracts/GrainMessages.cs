@@ -20,8 +20,9 @@ public sealed record JobProgress(JobState State, int Step, int TotalSteps, strin
 public sealed record EvaluationProgress(JobState State, int Step, int TotalSteps, string? Error, EvaluationReport? Report) : IJobProgress;
 
 /// <summary>What the run is doing now, for progress displays.</summary>
+/// <remarks>Waiting says why a run that should move does not, e.g. "queued: ..." or "run store unavailable ...".</remarks>
 [GenerateSerializer, Alias("rlhf.RunProgress")]
-public sealed record RunProgress(string RunId, RunStatus Status, RunStage Stage, int Step, int TotalSteps, string? Error);
+public sealed record RunProgress(string RunId, RunStatus Status, RunStage Stage, int Step, int TotalSteps, string? Error, string? Waiting = null);
 
 /// <summary>
 /// Ask a generator for SamplesPerPrompt samples of each prompt from a policy version. The prompts are

@@ -10,4 +10,7 @@ public sealed class RunDriveOptions
     /// another takes the run over at the first reminder tick past this (Rlhf:Runs:LeaseSeconds).
     /// </summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs driven at once across every process on the run store (Rlhf:Runs:MaxDriven); the others wait, queued.</summary>
+    public int MaxDrivenRuns { get; init; } = 32;
 }

@@ -25,6 +25,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
     CancellationTokenSource? cancellation;
     CancellationTokenSource? stopAtStepBoundary;
     RunProgress? progress;
+    string? queued;
     IGrainTimer? leaseRenewal;
     // One owner per activation: two activations of this grain (two clusters on one run store, or a
     // split cluster) never both hold the run's lease.
@@ -38,11 +39,20 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         if (await runs.GetRunAsync(RunId) is not { } recorded) throw new RunNotFoundException(RunId);
         if (recorded.Status.IsTerminal()) return;
         await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
-        if (!await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease))
+        switch (await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease, drive.MaxDrivenRuns))
         {
-            logger.LogInformation("Run {Run} is driven elsewhere (its lease is held); its reminder checks again", RunId);
-            return;
+            case DriverLease.HeldByAnother:
+                logger.LogInformation("Run {Run} is driven elsewhere (its lease is held); its reminder checks again", RunId);
+                return;
+            case DriverLease.AtCapacity:
+                if (queued == null)
+                {
+                    queued = $"queued: {drive.MaxDrivenRuns} runs are being driven at once (Rlhf:Runs:MaxDriven); this one starts when a place frees up";
+                    await runs.AppendEventAsync(RunId, RunMetrics.Event("queued", queued));
+                }
+                return;
         }
+        queued = null;
         // Read again under the lease: the previous driver may have finished the run just before letting go.
         var run = (await runs.GetRunAsync(RunId))!;
         if (run.Status.IsTerminal())
@@ -115,9 +125,13 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
 
     public async Task<RunProgress> GetProgress()
     {
-        if (progress != null && driver is { IsCompleted: false }) return progress;
+        if (progress != null && driver is { IsCompleted: false })
+            return runs.UnavailableSince is { } since
+                ? progress with { Waiting = $"waiting: run store unavailable since {since:HH:mm:ss} UTC; retrying" }
+                : progress;
         var run = await runs.GetRunAsync(RunId) ?? throw new RunNotFoundException(RunId);
-        return new RunProgress(RunId, run.Status, run.Stage, progress?.Step ?? 0, progress?.TotalSteps ?? 0, run.Error);
+        return new RunProgress(RunId, run.Status, run.Stage, progress?.Step ?? 0, progress?.TotalSteps ?? 0, run.Error,
+            run.Status.IsTerminal() ? null : queued);
     }
 
     public async Task<bool> Cancel()
@@ -176,11 +190,28 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
             try
             {
                 await runs.ReleaseDriverLeaseAsync(RunId, leaseOwner);
+                await StartQueuedRunAsync();
             }
             catch (RunStoreUnavailableException)
             {
-                // it expires on its own
+                // the lease expires on its own; queued runs start at their reminders' next tick
             }
+        }
+    }
+
+    /// <summary>This run's place is free: the oldest run still waiting to be driven takes it now rather than at its reminder's next tick.</summary>
+    async Task StartQueuedRunAsync()
+    {
+        var waiting = (await runs.ListRunsAsync()).Where(r => r.Status == RunStatus.Pending && r.RunId != RunId)
+            .OrderBy(r => r.CreatedAt).FirstOrDefault();
+        if (waiting == null) return;
+        try
+        {
+            await GrainFactory.GetGrain<IRunGrain>(waiting.RunId).Start();
+        }
+        catch (Exception e) when (ClusterFaults.IsTransient(e))
+        {
+            logger.LogInformation("Run {Run}: starting queued run {Queued} failed ({Error}); its reminder starts it", RunId, waiting.RunId, e.Message);
         }
     }
 

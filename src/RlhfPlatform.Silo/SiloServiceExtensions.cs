@@ -30,6 +30,7 @@ public static class SiloServiceExtensions
         {
             Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),
             Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
+            MaxDrivenRuns = settings.Runs.MaxDriven,
         });
         services.AddSingleton<BestOfNSampleCache>();
         return services;

@@ -46,6 +46,15 @@ public interface IRunStore
     /// true if this owner holds it now, false while another owner's lease has not expired.
     /// </summary>
     Task<bool> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, CancellationToken ct = default);
+    /// <summary>
+    /// As <see cref="TryAcquireDriverLeaseAsync(string, string, TimeSpan, CancellationToken)"/>, but a new
+    /// lease is taken only while fewer than <paramref name="maxDrivenRuns"/> other runs hold unexpired ones
+    /// (a renewal always succeeds): the cap on runs driven at once across every process on this store.
+    /// </summary>
+    Task<DriverLease> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, int maxDrivenRuns, CancellationToken ct = default);
+    /// <summary>Since when calls have been retrying against an unreachable store (they give up after a bound); null while it answers.</summary>
+    DateTimeOffset? UnavailableSince => null;
+
     /// <summary>Gives the lease up if <paramref name="owner"/> holds it.</summary>
     Task ReleaseDriverLeaseAsync(string runId, string owner, CancellationToken ct = default);
 
@@ -76,3 +85,14 @@ public sealed class RunStoreConflictException(string message) : Exception(messag
 
 /// <summary>The store could not be reached or used (connection refused, bad credentials, ...).</summary>
 public sealed class RunStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>What asking for a run's driver lease gave.</summary>
+public enum DriverLease
+{
+    /// <summary>This owner holds it now.</summary>
+    Acquired,
+    /// <summary>Another owner's lease on the run has not expired.</summary>
+    HeldByAnother,
+    /// <summary>As many other runs as the cap allows are being driven.</summary>
+    AtCapacity,
+}

@@ -232,6 +232,30 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
     }
 
+    [Fact]
+    public async Task PastTheCapOnDrivenRunsARunWaitsQueuedAndStartsWhenAPlaceFreesUp()
+    {
+        await using var served = await ServedPlatform.StartAsync(Path.Combine(folder, "out"),
+            new Dictionary<string, string> { ["Rlhf__Runs__MaxDriven"] = "1" });
+        string first = await SubmitAsync(served.Url, 4);
+        await served.WaitForRunAsync(first, r => r.GetProperty("status").GetString() == "running", TimeSpan.FromMinutes(1));
+        string second = await SubmitAsync(served.Url, 4);
+        var queued = await served.WaitForRunAsync(second,
+            r => r.TryGetProperty("waiting", out var w) && w.GetString()?.StartsWith("queued:") == true || Ended(r), TimeSpan.FromMinutes(1));
+        Assert.True(queued.GetProperty("status").GetString() == "pending", queued.ToString());
+
+        var done = await served.WaitForRunAsync(second, Ended, TimeSpan.FromMinutes(3));
+        Assert.True(done.GetProperty("status").GetString() == "completed", done.ToString());
+        await using var store = new SqliteRunStore(Path.Combine(folder, "out", "runs.db"));
+        var firstEnded = (await store.GetEventsAsync(first)).Single(e => e.Kind == "completed").At;
+        var secondEvents = await store.GetEventsAsync(second);
+        Assert.Contains(secondEvents, e => e.Kind == "queued" && e.Message.Contains("Rlhf:Runs:MaxDriven"));
+        // It started only once the first had finished, long before its reminder's next tick (a minute).
+        var secondStarted = secondEvents.First(e => e.Kind == "stage").At;
+        Assert.True(secondStarted >= firstEnded, $"the second run started at {secondStarted:O}, the first ended at {firstEnded:O}");
+        Assert.True(secondStarted - firstEnded < TimeSpan.FromSeconds(30), $"the queued run waited {secondStarted - firstEnded} after the place freed up");
+    }
+
     const string TinySpecJson = """
     {
       "name": "served", "experiment": "tests", "seed": 5,

@@ -24,7 +24,9 @@ public static class WatchCommand
                 var bar = ctx.AddTask(runId, maxValue: Stages.Length);
                 while (!Ended(run))
                 {
-                    bar.Description = $"{runId}: {run.GetProperty("stage").GetString()} {run.GetProperty("step").GetInt32()}/{run.GetProperty("totalSteps").GetInt32()}";
+                    bar.Description = run.TryGetProperty("waiting", out var waiting) && waiting.GetString() is { } why
+                        ? $"{runId}: {Markup.Escape(why)}"
+                        : $"{runId}: {run.GetProperty("stage").GetString()} {run.GetProperty("step").GetInt32()}/{run.GetProperty("totalSteps").GetInt32()}";
                     bar.Value = Position(run);
                     await Task.Delay(500, ct);
                     run = await api.GetRunAsync(runId, ct);

@@ -63,6 +63,7 @@ public static class RunProgressDisplay
 
     static string Describe(RunProgress progress) => progress.Status.IsTerminal()
         ? progress.Status.ToWire()
+        : progress.Waiting != null ? Markup.Escape(progress.Waiting)
         : progress.Stage switch
         {
             RunStage.Sft => "SFT",

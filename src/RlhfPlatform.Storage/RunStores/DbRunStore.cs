@@ -159,16 +159,38 @@ public abstract class DbRunStore : IRunStore
                 ("run_id", runId)),
             ReadCheckpoint, ct);
 
-    public Task<bool> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, CancellationToken ct = default)
+    public async Task<bool> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, CancellationToken ct = default) =>
+        await TryAcquireDriverLeaseAsync(runId, owner, duration, int.MaxValue, ct) == DriverLease.Acquired;
+
+    public Task<DriverLease> TryAcquireDriverLeaseAsync(string runId, string owner, TimeSpan duration, int maxDrivenRuns, CancellationToken ct = default)
     {
         RequireText(owner, "lease owner");
-        var now = _clock.GetUtcNow();
-        return WithConnectionAsync(async connection => await ExecuteForRunAsync(connection, null, runId, new Statement(
-            "INSERT INTO run_leases (run_id, owner, expires_at) VALUES (@run_id, @owner, @expires) " +
-            "ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at " +
-            "WHERE run_leases.owner = excluded.owner OR run_leases.expires_at < @now",
-            ("run_id", runId), ("owner", owner), ("expires", ToDbTimestamp(now + duration)), ("now", ToDbTimestamp(now))), ct) == 1, ct);
+        if (maxDrivenRuns < 1) throw new ArgumentOutOfRangeException(nameof(maxDrivenRuns), maxDrivenRuns, "the cap on runs driven at once must be at least 1");
+        var now = ToDbTimestamp(_clock.GetUtcNow());
+        var expires = ToDbTimestamp(_clock.GetUtcNow() + duration);
+        return InTransactionAsync(async (connection, transaction) =>
+        {
+            if (LeaseCountLock is { } lockSql)
+                await ExecuteAsync(connection, transaction, new Statement(lockSql), ct);
+            // The count and the insert in one statement, under the lock: no two processes both take the last place.
+            int taken = await ExecuteForRunAsync(connection, transaction, runId, new Statement(
+                "INSERT INTO run_leases (run_id, owner, expires_at) SELECT @run_id, @owner, @expires " +
+                "WHERE (SELECT COUNT(*) FROM run_leases WHERE run_id <> @run_id AND expires_at >= @now) < @max " +
+                "OR EXISTS (SELECT 1 FROM run_leases WHERE run_id = @run_id AND owner = @owner) " +
+                "ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at " +
+                "WHERE run_leases.owner = excluded.owner OR run_leases.expires_at < @now",
+                ("run_id", runId), ("owner", owner), ("expires", expires), ("now", now), ("max", (long)maxDrivenRuns)), ct);
+            if (taken == 1) return DriverLease.Acquired;
+            await EnsureRunExistsAsync(connection, runId, ct, transaction);
+            long heldByOthers = await ScalarLongAsync(connection, transaction, new Statement(
+                "SELECT COUNT(*) FROM run_leases WHERE run_id = @run_id AND owner <> @owner AND expires_at >= @now",
+                ("run_id", runId), ("owner", owner), ("now", now)), ct);
+            return heldByOthers > 0 ? DriverLease.HeldByAnother : DriverLease.AtCapacity;
+        }, ct);
     }
+
+    /// <summary>SQL that serializes lease counting across connections inside a transaction; null where transactions already do (SQLite).</summary>
+    protected virtual string? LeaseCountLock => null;
 
     public Task ReleaseDriverLeaseAsync(string runId, string owner, CancellationToken ct = default) =>
         WithConnectionAsync(connection => ExecuteAsync(connection, null, new Statement(
@@ -265,10 +287,12 @@ public abstract class DbRunStore : IRunStore
 
     private StoreRetry? _retry;
 
+    public DateTimeOffset? UnavailableSince => _retry?.FailingSince;
+
     /// <summary>One unit of work on its own connection, retried as a whole (see <see cref="StoreRetry"/>).</summary>
     private async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
     {
-        _retry ??= new StoreRetry(RetryFor, IsTransient);
+        _retry ??= new StoreRetry(RetryFor, IsTransient, _clock);
         try
         {
             return await _retry.ExecuteAsync(async token =>
@@ -358,6 +382,12 @@ public abstract class DbRunStore : IRunStore
     {
         await using var command = statement.CreateCommand(connection, transaction);
         return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> ScalarLongAsync(DbConnection connection, DbTransaction? transaction, Statement statement, CancellationToken ct)
+    {
+        await using var command = statement.CreateCommand(connection, transaction);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<IReadOnlyList<T>> QueryAsync<T>(

@@ -39,6 +39,9 @@ public sealed class PostgresRunStore : DbRunStore, IAsyncDisposable
         await _dataSource.OpenConnectionAsync(ct);
 
     // Npgsql marks network failures and server states such as 57P01 (admin shutdown) and 57P03 (cannot connect now) transient.
+    // A transaction-scoped advisory lock (released at commit) around counting and taking driver leases.
+    protected override string? LeaseCountLock => "SELECT pg_advisory_xact_lock(7340521)";
+
     protected override bool IsTransient(DbException failure) => failure is NpgsqlException { IsTransient: true };
 
     protected override RunStoreUnavailableException? AsUnavailable(DbException failure)

@@ -16,10 +16,14 @@ internal sealed class StoreRetry
     public static readonly TimeSpan DefaultBound = TimeSpan.FromMinutes(2);
 
     readonly ResiliencePipeline pipeline;
+    readonly TimeProvider clock;
+    int retrying;
+    long failingSinceTicks;
 
-    public StoreRetry(TimeSpan bound, Func<DbException, bool> isTransient)
+    public StoreRetry(TimeSpan bound, Func<DbException, bool> isTransient, TimeProvider? clock = null)
     {
         Bound = bound;
+        this.clock = clock ?? TimeProvider.System;
         pipeline = new ResiliencePipelineBuilder()
             .AddTimeout(new TimeoutStrategyOptions { Timeout = bound })
             .AddRetry(new RetryStrategyOptions
@@ -30,19 +34,30 @@ internal sealed class StoreRetry
                 Delay = TimeSpan.FromMilliseconds(200),
                 MaxDelay = TimeSpan.FromSeconds(5),
                 UseJitter = true,
+                OnRetry = _ =>
+                {
+                    Interlocked.CompareExchange(ref failingSinceTicks, this.clock.GetUtcNow().UtcTicks, 0);
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
     }
 
     public TimeSpan Bound { get; }
 
+    /// <summary>Since when some unit of work has been retrying against an unreachable database; null while none is.</summary>
+    public DateTimeOffset? FailingSince => Volatile.Read(ref retrying) > 0 && Interlocked.Read(ref failingSinceTicks) is var ticks and > 0
+        ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, Func<DbException, RunStoreUnavailableException?> asUnavailable,
         CancellationToken ct)
     {
         DbException? last = null;
+        bool succeeded = false;
+        Interlocked.Increment(ref retrying);
         try
         {
-            return await pipeline.ExecuteAsync(async token =>
+            var result = await pipeline.ExecuteAsync(async token =>
             {
                 try
                 {
@@ -54,11 +69,18 @@ internal sealed class StoreRetry
                     throw;
                 }
             }, ct);
+            succeeded = true;
+            return result;
         }
         catch (TimeoutRejectedException) when (last is not null)
         {
             string cause = asUnavailable(last)?.Message ?? last.Message;
             throw new RunStoreUnavailableException($"{cause} (still failing after retrying for {Bound.TotalSeconds:0} s)", last);
+        }
+        finally
+        {
+            // A success means the database answers again; so does the end of the last retrying unit.
+            if (Interlocked.Decrement(ref retrying) == 0 || succeeded) Interlocked.Exchange(ref failingSinceTicks, 0);
         }
     }
 }

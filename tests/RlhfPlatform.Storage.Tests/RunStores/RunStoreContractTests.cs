@@ -76,6 +76,37 @@ public abstract class RunStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cap_on_driven_runs_counts_unexpired_leases_of_other_runs_and_never_refuses_a_renewal()
+    {
+        foreach (string id in new[] { "r1", "r2", "r3" }) await Store.CreateRunAsync(NewRun(id));
+        var lease = TimeSpan.FromSeconds(30);
+
+        Assert.Equal(DriverLease.Acquired, await Store.TryAcquireDriverLeaseAsync("r1", "a", lease, maxDrivenRuns: 2));
+        Assert.Equal(DriverLease.Acquired, await Store.TryAcquireDriverLeaseAsync("r2", "b", lease, maxDrivenRuns: 2));
+        Assert.Equal(DriverLease.AtCapacity, await Store.TryAcquireDriverLeaseAsync("r3", "c", lease, maxDrivenRuns: 2));
+        Assert.Equal(DriverLease.Acquired, await Store.TryAcquireDriverLeaseAsync("r1", "a", lease, maxDrivenRuns: 1)); // a renewal, even past the cap
+        Assert.Equal(DriverLease.HeldByAnother, await Store.TryAcquireDriverLeaseAsync("r1", "c", lease, maxDrivenRuns: 5));
+
+        await Store.ReleaseDriverLeaseAsync("r2", "b");                                  // a run ends: its place is free
+        Assert.Equal(DriverLease.Acquired, await Store.TryAcquireDriverLeaseAsync("r3", "c", lease, maxDrivenRuns: 2));
+        Assert.Equal(DriverLease.AtCapacity, await Store.TryAcquireDriverLeaseAsync("r2", "b", lease, maxDrivenRuns: 2));
+        _clock.Now += TimeSpan.FromSeconds(31);                                          // expired leases hold no place
+        Assert.Equal(DriverLease.Acquired, await Store.TryAcquireDriverLeaseAsync("r2", "b", lease, maxDrivenRuns: 1));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.TryAcquireDriverLeaseAsync("nope", "a", lease, maxDrivenRuns: 1));
+    }
+
+    [Fact]
+    public async Task Concurrent_drivers_never_take_more_places_than_the_cap()
+    {
+        var ids = Enumerable.Range(0, 8).Select(i => $"c{i}").ToArray();
+        foreach (string id in ids) await Store.CreateRunAsync(NewRun(id));
+        var outcomes = await Task.WhenAll(ids.Select(id => Task.Run(() =>
+            Store.TryAcquireDriverLeaseAsync(id, "owner-" + id, TimeSpan.FromSeconds(30), maxDrivenRuns: 3))));
+        Assert.Equal(3, outcomes.Count(o => o == DriverLease.Acquired));
+        Assert.Equal(5, outcomes.Count(o => o == DriverLease.AtCapacity));
+    }
+
+    [Fact]
     public async Task Unknown_run_reads_as_null()
     {
         Assert.Null(await Store.GetRunAsync("nope"));
