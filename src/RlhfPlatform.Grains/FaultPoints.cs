@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace RlhfPlatform.Grains;
 
 /// <summary>
-/// Crash injection for fault tests: when RLHF_FAULTPOINT names a point this process reaches (for
-/// example "after-checkpoint-commit:policy:4"), the process is killed there, as a power cut would.
+/// Fault injection for fault tests: when RLHF_FAULTPOINT names a point this process reaches (for
+/// example "after-checkpoint-commit:policy:4"), the process is killed there, as a power cut would;
+/// "hang:POINT" blocks the thread reaching POINT for good, as a stuck device would.
 /// Unset, every Hit is a comparison and nothing more.
 /// </summary>
 public static class FaultPoints
@@ -16,5 +17,12 @@ public static class FaultPoints
         if (Armed is null || !string.Equals(Armed, point, StringComparison.Ordinal)) return;
         Console.Error.WriteLine($"fault point {point}: killing the process");
         Process.GetCurrentProcess().Kill();
+    }
+
+    public static void Hang(string point)
+    {
+        if (Armed is null || !string.Equals(Armed, "hang:" + point, StringComparison.Ordinal)) return;
+        Console.Error.WriteLine($"fault point {point}: this thread hangs");
+        Thread.Sleep(Timeout.Infinite);
     }
 }

@@ -134,7 +134,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             while (!trainer.IsDone)
             {
                 var steps = await StageException.InAsync(() => $"{RunStage.Sft.ToWire()} step {trainer.StepsDone + 1}",
-                    () => compute.RunSeeded(SeedMix.Derive(spec.Seed, SftSeedStream + trainer.StepsDone), () => trainer.Steps(StepsPerChunk), ct));
+                    () => compute.RunSeeded(SeedMix.Derive(spec.Seed, SftSeedStream + trainer.StepsDone), () => { FaultPoints.Hang($"sft-chunk:{trainer.StepsDone}"); return trainer.Steps(StepsPerChunk); }, ct));
                 await runs.RecordMetricsAsync(RunId, RunMetrics.Points(steps), ct);
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }

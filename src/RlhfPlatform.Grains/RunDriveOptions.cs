@@ -13,4 +13,7 @@ public sealed class RunDriveOptions
 
     /// <summary>Runs driven at once across every process on the run store (Rlhf:Runs:MaxDriven); the others wait, queued.</summary>
     public int MaxDrivenRuns { get; init; } = 32;
+
+    /// <summary>A stage's background job (SFT, reward model, evaluation) that reports no new step for this long fails the run (Rlhf:Runs:StallSeconds).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(30);
 }

@@ -154,7 +154,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
             foreach (var adopted in await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState, CheckpointKinds.RewardModel(spec.RewardModel.Name)], ct))
                 await runs.AppendEventAsync(RunId, RunMetrics.Event("adopted",
                     $"checkpoint {adopted.Kind} v{adopted.Version} was committed but not recorded (a crash between the two): recorded now"), ct);
-            var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct, stop);
+            var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct, stop, drive.StallTimeout);
             await stages.RunAsync();
         }
         catch (DriverStoppedException stopped)

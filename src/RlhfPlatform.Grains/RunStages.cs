@@ -6,8 +6,10 @@ namespace RlhfPlatform.Grains;
 /// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
 public sealed class RunStages(
     string runId, RunSpec spec, IRunStore runs, IGrainFactory grains, ComputeQueue compute,
-    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop = default)
+    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop = default, TimeSpan? stallTimeout = null)
 {
+    readonly TimeSpan stall = stallTimeout ?? TimeSpan.FromMinutes(30);
+
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public async Task RunAsync()
@@ -169,6 +171,7 @@ public sealed class RunStages(
     async Task<TProgress> WaitAsync<TProgress>(RunStage stage, Func<Task<TProgress>> poll, Func<Task> cancel, Func<Task> restart) where TProgress : IJobProgress
     {
         int restarts = 0;
+        var lastStep = (Step: -1, At: DateTime.UtcNow);
         while (true)
         {
             if (ct.IsCancellationRequested)
@@ -190,6 +193,13 @@ public sealed class RunStages(
                 continue;
             }
             await report(stage, progress.Step, progress.TotalSteps);
+            if (progress.Step != lastStep.Step || progress.State != JobState.Running) lastStep = (progress.Step, DateTime.UtcNow);
+            else if (DateTime.UtcNow - lastStep.At > stall)
+            {
+                await cancel();
+                throw new StageException(stage.ToWire(),
+                    $"{stage.ToWire()}: no progress for {stall.TotalSeconds:0} s (stuck at step {progress.Step}{(progress.TotalSteps > 0 ? $" of {progress.TotalSteps}" : "")}; Rlhf:Runs:StallSeconds)");
+            }
             switch (progress.State)
             {
                 case JobState.Succeeded: return progress;

@@ -44,6 +44,7 @@ public sealed record RlhfSettings
         foreach (var (name, port) in new[] { ("SiloPort", Cluster.SiloPort), ("GatewayPort", Cluster.GatewayPort) })
             if (port is < 1 or > 65535) throw new ArgumentException($"Rlhf:Cluster:{name} must be a TCP port (1-65535), got {port}");
         if (Runs.LeaseSeconds is < 6 or > 3600) throw new ArgumentException($"Rlhf:Runs:LeaseSeconds must be 6 to 3600 (got {Runs.LeaseSeconds})");
+        if (Runs.StallSeconds is < 5 or > 604_800) throw new ArgumentException($"Rlhf:Runs:StallSeconds must be 5 to 604800 (got {Runs.StallSeconds})");
         if (Runs.MaxDriven is < 1 or > 10_000) throw new ArgumentException($"Rlhf:Runs:MaxDriven must be 1 to 10000 (got {Runs.MaxDriven})");
         if (Runs.DrivePeriodSeconds is < 2 or > 3600) throw new ArgumentException($"Rlhf:Runs:DrivePeriodSeconds must be 2 to 3600 (got {Runs.DrivePeriodSeconds})");
         if (Devices.Count is < 1 or > 64) throw new ArgumentException($"Rlhf:Devices:Count must be 1 to 64 (got {Devices.Count})");
@@ -80,6 +81,8 @@ public sealed record RunsSettings
     public int LeaseSeconds { get; init; } = 30;
     /// <summary>Runs driven at once across the cluster (every process on the run store); others wait, queued, for a place.</summary>
     public int MaxDriven { get; init; } = 32;
+    /// <summary>A background job (SFT, reward model, evaluation) that reports no progress for this long fails its run.</summary>
+    public int StallSeconds { get; init; } = 1800;
 }
 
 public sealed record SiloSettings

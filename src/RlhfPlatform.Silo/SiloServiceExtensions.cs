@@ -31,6 +31,7 @@ public static class SiloServiceExtensions
             Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),
             Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
             MaxDrivenRuns = settings.Runs.MaxDriven,
+            StallTimeout = TimeSpan.FromSeconds(settings.Runs.StallSeconds),
         });
         services.AddSingleton<BestOfNSampleCache>();
         return services;

@@ -256,6 +256,19 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.True(secondStarted - firstEnded < TimeSpan.FromSeconds(30), $"the queued run waited {secondStarted - firstEnded} after the place freed up");
     }
 
+    [Fact]
+    public async Task AJobThatStopsMakingProgressFailsItsRunWithOneLineInsteadOfWaitingForever()
+    {
+        await using var served = await ServedPlatform.StartAsync(Path.Combine(folder, "out"), new Dictionary<string, string>
+        {
+            ["RLHF_FAULTPOINT"] = "hang:sft-chunk:0", ["Rlhf__Runs__StallSeconds"] = "5",
+        });
+        string runId = await SubmitAsync(served.Url, 4);
+        var run = await served.WaitForRunAsync(runId, Ended, TimeSpan.FromMinutes(2));
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Equal("sft: no progress for 5 s (stuck at step 0; Rlhf:Runs:StallSeconds)", run.GetProperty("error").GetString());
+    }
+
     const string TinySpecJson = """
     {
       "name": "served", "experiment": "tests", "seed": 5,
