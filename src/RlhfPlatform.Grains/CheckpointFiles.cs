@@ -110,6 +110,35 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
         return adopted;
     }
 
+    /// <summary>
+    /// After a run ends: removes what its writes left in the checkpoint store without committing
+    /// (crashed or losing writers), and this silo's scratch folders of earlier processes.
+    /// </summary>
+    public async Task<int> CollectGarbageAsync(string runId, CancellationToken ct)
+    {
+        int removed = await store.CollectGarbageAsync(runId, TimeSpan.FromMinutes(1), ct);
+        if (removed > 0) logger.LogInformation("Removed {Count} abandoned checkpoint blobs or folders of run {Run}", removed, runId);
+        RemoveStaleScratch(TimeSpan.FromHours(1));
+        return removed;
+    }
+
+    /// <summary>Staging folders and partial downloads a process died with (a live one's are younger).</summary>
+    void RemoveStaleScratch(TimeSpan minAge)
+    {
+        var cutoff = DateTime.UtcNow - minAge;
+        var stale = (Directory.Exists(Staging) ? Directory.EnumerateDirectories(Staging) : [])
+            .Concat(Directory.Exists(Cache) ? Directory.EnumerateDirectories(Cache, "*.partial-*", SearchOption.AllDirectories) : []);
+        foreach (string folder in stale.ToList())
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(folder) < cutoff) Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException) { /* gone or in use: the next collection tries again */ }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
     /// <summary>Local folder holding the committed checkpoint, downloaded (and verified) on first use.</summary>
     public async Task<string> FetchAsync(string runId, string kind, int version, CancellationToken ct)
     {

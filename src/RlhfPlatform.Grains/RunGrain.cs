@@ -156,6 +156,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
                     $"checkpoint {adopted.Kind} v{adopted.Version} was committed but not recorded (a crash between the two): recorded now"), ct);
             var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct, stop, drive.StallTimeout);
             await stages.RunAsync();
+            await CollectGarbageAsync();
         }
         catch (DriverStoppedException stopped)
         {
@@ -196,6 +197,21 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
             {
                 // the lease expires on its own; queued runs start at their reminders' next tick
             }
+        }
+    }
+
+    /// <summary>Abandoned checkpoint writes of a finished run are removed; failing to is only logged (committed checkpoints are never at risk).</summary>
+    async Task CollectGarbageAsync()
+    {
+        try
+        {
+            int removed = await files.CollectGarbageAsync(RunId, CancellationToken.None);
+            if (removed > 0)
+                await runs.AppendEventAsync(RunId, RunMetrics.Event("collected", $"removed {removed} checkpoint blobs or folders that no commit uses (abandoned writes)"));
+        }
+        catch (Exception e) when (e is CheckpointStoreUnavailableException or IOException)
+        {
+            logger.LogWarning("Run {Run}: collecting abandoned checkpoint writes failed: {Error}", RunId, e.Message);
         }
     }
 

@@ -18,4 +18,7 @@ public sealed class CheckpointStoreOptions
 
     /// <summary>The blob container, for azure-blob.</summary>
     public string? Container { get; set; }
+
+    /// <summary>How long blob calls retry with backoff while the service is unreachable before the failure surfaces (0: no retries past the SDK's own).</summary>
+    public int RetrySeconds { get; set; } = 120;
 }

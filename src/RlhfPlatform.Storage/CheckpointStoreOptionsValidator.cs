@@ -37,6 +37,8 @@ public sealed class CheckpointStoreOptionsValidator : IValidateOptions<Checkpoin
         else if (!IsValidContainerName(options.Container))
             yield return $"{Section}:Container '{options.Container}' is not a valid container name: " +
                          "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit";
+        if (options.RetrySeconds is < 0 or > 3600)
+            yield return $"{Section}:RetrySeconds must be 0 to 3600 (got {options.RetrySeconds})";
     }
 
     private static bool IsValidContainerName(string name) =>

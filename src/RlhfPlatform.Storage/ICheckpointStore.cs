@@ -30,6 +30,13 @@ public interface ICheckpointStore
 
     /// <summary>Committed versions of (run, kind), ascending.</summary>
     Task<IReadOnlyList<int>> ListVersionsAsync(string runId, string kind, CancellationToken ct = default);
+
+    /// <summary>
+    /// Removes what writes of the run left behind without committing (staging data, a losing writer's
+    /// files) once older than <paramref name="minAge"/>; committed checkpoints are never touched.
+    /// Returns how many blobs or folders were removed.
+    /// </summary>
+    Task<int> CollectGarbageAsync(string runId, TimeSpan minAge, CancellationToken ct = default);
 }
 
 public sealed class CheckpointNotFoundException(string message) : Exception(message);

@@ -27,7 +27,8 @@ public static class StorageFactory
         return options.Kind.Trim().ToLowerInvariant() switch
         {
             CheckpointStoreOptions.LocalKind => new LocalFolderCheckpointStore(options.Path!),
-            CheckpointStoreOptions.AzureBlobKind => new AzureBlobCheckpointStore(options.ConnectionString!, options.Container!),
+            CheckpointStoreOptions.AzureBlobKind => RetryingCheckpointStore.Around(
+                new AzureBlobCheckpointStore(options.ConnectionString!, options.Container!), TimeSpan.FromSeconds(options.RetrySeconds)),
             var kind => throw new UnreachableException($"validated checkpoint store kind '{kind}' has no store"),
         };
     }

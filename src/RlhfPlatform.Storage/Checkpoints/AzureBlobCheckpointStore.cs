@@ -10,9 +10,13 @@ namespace RlhfPlatform.Storage.Checkpoints;
 
 /// <summary>
 /// Checkpoints in an Azure Blob container, at <c>runs/{run}/{kind}/{version}/</c>. A write uploads
-/// the files to their final names, then <c>manifest.json</c> last, on condition that none exists:
-/// that conditional write is the commit. Blobs under a version without a manifest belong to a write
-/// that never committed; they are ignored and a later write overwrites them.
+/// each file as a blob named by its content (<c>blobs/{sha256}</c>), then <c>manifest.json</c> last,
+/// on condition that none exists: that conditional write is the commit. Two writers of one version
+/// (a timed-out update and its replay, two clusters) therefore never overwrite each other's data:
+/// equal content lands on the same names, other content on other names, and only one manifest
+/// commits. Blobs no committed manifest names (a write that never committed, or lost the race) are
+/// ignored by readers and removed by <see cref="CollectGarbageAsync"/>. Checkpoints written before
+/// content naming keep their files at their paths and read as before.
 /// </summary>
 public sealed class AzureBlobCheckpointStore : ICheckpointStore
 {
@@ -121,7 +125,8 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
                 Stream stored;
                 try
                 {
-                    stored = (await _container.GetBlobClient(prefix + file.Path).DownloadStreamingAsync(cancellationToken: ct)).Value.Content;
+                    stored = await OpenStoredAsync(prefix, file, ct)
+                        ?? throw new CheckpointCorruptException($"{checkpoint}: file '{file.Path}' is in the manifest but missing from {PrefixUri(prefix)}");
                 }
                 catch (RequestFailedException e) when (e.Status == 404)
                 {
@@ -159,14 +164,86 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         }, ct);
     }
 
+    private const string BlobsFolder = "blobs/";
+
+    private static string ContentBlobName(string prefix, string sha256) => prefix + BlobsFolder + sha256;
+
     private async Task<CheckpointFile> UploadAsync(CheckpointSourceFile source, string prefix, CancellationToken ct)
     {
         // Hash first, then upload: the manifest records what the reader must get back, and the
         // reader verifies it; the upload itself is checked per request by the transfer checksum.
         var sha256 = await Sha256Copy.HashFileAsync(source.FullPath, ct);
         await using var input = Sha256Copy.OpenRead(source.FullPath);
-        await _container.GetBlobClient(prefix + source.RelativePath).UploadAsync(input, overwrite: true, ct);
+        try
+        {
+            await _container.GetBlobClient(ContentBlobName(prefix, sha256)).UploadAsync(input, overwrite: false, ct);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            // Named by content: an earlier attempt uploaded these very bytes (the reader verifies them).
+        }
         return new CheckpointFile(source.RelativePath, sha256, input.Length);
+    }
+
+    /// <summary>
+    /// Deletes the blobs of a run that no committed manifest needs and that are older than
+    /// <paramref name="minAge"/> (a write still in flight is younger): data of writes that never
+    /// committed or lost the commit race. Returns how many were deleted.
+    /// </summary>
+    public Task<int> CollectGarbageAsync(string runId, TimeSpan minAge, CancellationToken ct = default)
+    {
+        CheckpointNames.Validate(runId);
+        string runPrefix = CheckpointNames.RunPrefix(runId);
+        return GuardAsync(async () =>
+        {
+            var byVersion = new Dictionary<string, List<BlobItem>>(StringComparer.Ordinal);
+            await foreach (var blob in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = runPrefix }, ct))
+            {
+                // runs/{run}/{kind}/{version}/...
+                var parts = blob.Name[runPrefix.Length..].Split('/', 3);
+                if (parts.Length < 3) continue;
+                string versionPrefix = $"{runPrefix}{parts[0]}/{parts[1]}/";
+                if (!byVersion.TryGetValue(versionPrefix, out var blobs)) byVersion[versionPrefix] = blobs = [];
+                blobs.Add(blob);
+            }
+            var cutoff = DateTimeOffset.UtcNow - minAge;
+            int deleted = 0;
+            foreach (var (versionPrefix, blobs) in byVersion)
+            {
+                var needed = new HashSet<string>(StringComparer.Ordinal) { versionPrefix + CheckpointNames.ManifestFileName };
+                if (blobs.Any(b => b.Name == versionPrefix + CheckpointNames.ManifestFileName))
+                {
+                    var bytes = (await _container.GetBlobClient(versionPrefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
+                    foreach (var file in CheckpointManifest.Parse(bytes, versionPrefix).Files)
+                    {
+                        needed.Add(ContentBlobName(versionPrefix, file.Sha256));
+                        needed.Add(versionPrefix + file.Path); // the layout before content naming
+                    }
+                }
+                foreach (var blob in blobs)
+                {
+                    if (needed.Contains(blob.Name) || blob.Properties.LastModified is not { } modified || modified > cutoff) continue;
+                    if ((await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: ct)).Value) deleted++;
+                }
+            }
+            return deleted;
+        }, ct);
+    }
+
+    /// <summary>A committed file's bytes: its content-named blob, or (written before content naming) the blob at its path; null if neither exists.</summary>
+    private async Task<Stream?> OpenStoredAsync(string prefix, CheckpointFile file, CancellationToken ct)
+    {
+        foreach (string name in new[] { ContentBlobName(prefix, file.Sha256), prefix + file.Path })
+        {
+            try
+            {
+                return (await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct)).Value.Content;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
+        return null;
     }
 
     private string PrefixUri(string prefix) => $"{_container.Uri.AbsoluteUri.TrimEnd('/')}/{prefix}";

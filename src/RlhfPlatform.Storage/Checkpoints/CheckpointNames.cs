@@ -19,6 +19,11 @@ internal static class CheckpointNames
         ArgumentOutOfRangeException.ThrowIfNegative(version);
     }
 
+    public static void Validate(string runId) => ValidateSegment(runId, nameof(runId), "run id");
+
+    /// <summary>"runs/{run}/".</summary>
+    public static string RunPrefix(string runId) => $"runs/{runId}/";
+
     public static void Validate(string runId, string kind)
     {
         ValidateSegment(runId, nameof(runId), "run id");

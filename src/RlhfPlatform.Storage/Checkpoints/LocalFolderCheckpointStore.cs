@@ -118,6 +118,33 @@ public sealed class LocalFolderCheckpointStore : ICheckpointStore
         return Task.FromResult(versions);
     }
 
+    /// <summary>Scratch folders of writes that died before their rename, and version folders without a manifest, older than <paramref name="minAge"/>.</summary>
+    public Task<int> CollectGarbageAsync(string runId, TimeSpan minAge, CancellationToken ct = default)
+    {
+        CheckpointNames.Validate(runId);
+        string runFolder = Path.Combine(_root, "runs", runId);
+        if (!Directory.Exists(runFolder)) return Task.FromResult(0);
+        var cutoff = DateTime.UtcNow - minAge;
+        int removed = 0;
+        foreach (var kindFolder in Directory.EnumerateDirectories(runFolder))
+            foreach (var folder in Directory.EnumerateDirectories(kindFolder))
+            {
+                ct.ThrowIfCancellationRequested();
+                bool abandoned = Path.GetFileName(folder).StartsWith(".staging-", StringComparison.Ordinal) || !IsCommitted(folder);
+                if (!abandoned || Directory.GetLastWriteTimeUtc(folder) > cutoff) continue;
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                    removed++;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // another collector got there first
+                }
+            }
+        return Task.FromResult(removed);
+    }
+
     private string VersionFolder(string runId, string kind, int version) =>
         Path.Combine(_root, "runs", runId, kind, CheckpointNames.VersionName(version));
 

@@ -24,6 +24,10 @@ public sealed class AzureBlobCheckpointStoreTests(AzuriteFixture azurite) : Chec
 
     private protected override Task DeleteStoredAsync(string relativePath) => Container.GetBlobClient(relativePath).DeleteAsync();
 
+    // Data blobs are named by their content.
+    private protected override string StoredFilePath(string versionPrefix, string relativePath, byte[] content) =>
+        versionPrefix + "blobs/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+
     [Fact]
     public async Task Initialising_again_is_harmless()
     {
@@ -45,5 +49,43 @@ public sealed class AzureBlobCheckpointStoreTests(AzuriteFixture azurite) : Chec
         Assert.Contains($"127.0.0.1:{port}", error.Message);
         Assert.DoesNotContain('\n', error.Message);
         await Assert.ThrowsAsync<CheckpointStoreUnavailableException>(() => store.ListVersionsAsync("run-1", "sft"));
+    }
+
+    [Fact]
+    public async Task Through_the_retrying_store_a_call_made_while_the_service_is_down_succeeds_once_it_is_up()
+    {
+        int port = FreeTcpPort.Pick();
+        var store = RetryingCheckpointStore.Around(new AzureBlobCheckpointStore(AzuriteFixture.ConnectionStringFor(port), "late"), TimeSpan.FromSeconds(90));
+        var initialize = store.InitializeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(initialize.IsCompleted, "the store answered while no service listened");
+        var late = new AzuriteFixture { RequestedPort = port };
+        try
+        {
+            await late.InitializeAsync();
+            await initialize;
+            string source = Path.Combine(Path.GetTempPath(), "rlhf-late-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(source);
+            await File.WriteAllBytesAsync(Path.Combine(source, "model.safetensors"), [1, 2, 3]);
+            await store.WriteAsync("run-1", "sft", 0, source);
+            Assert.Equal([0], await store.ListVersionsAsync("run-1", "sft"));
+            Directory.Delete(source, recursive: true);
+        }
+        finally
+        {
+            await late.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_retrying_store_gives_up_past_its_bound_with_one_line()
+    {
+        int port = FreeTcpPort.Pick();
+        var store = RetryingCheckpointStore.Around(new AzureBlobCheckpointStore(AzuriteFixture.ConnectionStringFor(port), "never"), TimeSpan.FromSeconds(4));
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<CheckpointStoreUnavailableException>(() => store.ListVersionsAsync("run-1", "sft"));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
+        Assert.Contains("still failing after retrying", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 }

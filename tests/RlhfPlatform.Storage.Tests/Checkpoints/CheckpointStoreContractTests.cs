@@ -22,6 +22,9 @@ public abstract class CheckpointStoreContractTests : IAsyncLifetime
     private protected abstract Task OverwriteStoredAsync(string relativePath, byte[] content);
     private protected abstract Task DeleteStoredAsync(string relativePath);
 
+    /// <summary>Where the store keeps a committed file's bytes: by default at its path under the version.</summary>
+    private protected virtual string StoredFilePath(string versionPrefix, string relativePath, byte[] content) => versionPrefix + relativePath;
+
     public async Task InitializeAsync()
     {
         _store = CreateStore();
@@ -104,7 +107,7 @@ public abstract class CheckpointStoreContractTests : IAsyncLifetime
         await Store.WriteAsync("run-1", "sft", 1, WriteSource(("config.json", [1]), ("model.safetensors", RandomBytes(5000, seed: 4))));
         var tampered = RandomBytes(5000, seed: 4);
         tampered[2500] ^= 0xFF;
-        await OverwriteStoredAsync("runs/run-1/sft/1/model.safetensors", tampered);
+        await OverwriteStoredAsync(StoredFilePath("runs/run-1/sft/1/", "model.safetensors", RandomBytes(5000, seed: 4)), tampered);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => Store.ReadAsync("run-1", "sft", 1, _work.Combine("read")));
 
@@ -116,7 +119,7 @@ public abstract class CheckpointStoreContractTests : IAsyncLifetime
     public async Task A_file_missing_after_commit_fails_the_read_naming_the_file()
     {
         await Store.WriteAsync("run-1", "sft", 1, WriteSource(("config.json", [1]), ("trainer_state.json", [2])));
-        await DeleteStoredAsync("runs/run-1/sft/1/trainer_state.json");
+        await DeleteStoredAsync(StoredFilePath("runs/run-1/sft/1/", "trainer_state.json", [2]));
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptException>(() => Store.ReadAsync("run-1", "sft", 1, _work.Combine("read")));
 
@@ -140,6 +143,46 @@ public abstract class CheckpointStoreContractTests : IAsyncLifetime
 
         AssertSameFiles(source, target);
         Assert.Equal([4], await Store.ListVersionsAsync("run-1", "sft"));
+    }
+
+    [Fact]
+    public async Task Two_writers_racing_for_one_version_leave_one_commit_that_reads_back_intact()
+    {
+        for (int round = 0; round < 4; round++)
+        {
+            var a = WriteSource(("config.json", [1]), ("model.safetensors", RandomBytes(400_000, seed: 10 + round)));
+            var b = WriteSource(("config.json", [2]), ("model.safetensors", RandomBytes(400_000, seed: 20 + round)));
+            var writes = new[] { a, b }.Select(source => Task.Run(async () =>
+            {
+                try { await Store.WriteAsync("run-1", "policy", round, source); return source; }
+                catch (CheckpointConflictException) { return null; }
+            })).ToArray();
+            var winners = (await Task.WhenAll(writes)).Where(w => w != null).ToArray();
+            var winner = Assert.Single(winners);
+            var target = _work.Combine($"read-{round}");
+            await Store.ReadAsync("run-1", "policy", round, target);
+            AssertSameFiles(winner!, target);
+        }
+    }
+
+    [Fact]
+    public async Task Garbage_collection_removes_writes_that_never_committed_and_keeps_every_committed_checkpoint()
+    {
+        var committed = WriteSource(("model.safetensors", RandomBytes(3000, seed: 6)));
+        await Store.WriteAsync("run-1", "sft", 1, committed);
+        await OverwriteStoredAsync("runs/run-1/sft/2/model.safetensors", [7, 7, 7]);   // a write that died before its commit
+        await OverwriteStoredAsync("runs/run-2/sft/1/model.safetensors", [5]);         // another run's: not this collection's
+
+        Assert.Equal(0, await Store.CollectGarbageAsync("run-1", TimeSpan.FromHours(1))); // too young to be abandoned
+        Assert.True(await Store.CollectGarbageAsync("run-1", TimeSpan.Zero) >= 1);
+        Assert.Equal(0, await Store.CollectGarbageAsync("run-1", TimeSpan.Zero));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => ReadStoredAsync("runs/run-1/sft/2/model.safetensors"));
+        Assert.Equal([5], await ReadStoredAsync("runs/run-2/sft/1/model.safetensors"));
+        var target = _work.Combine("read");
+        await Store.ReadAsync("run-1", "sft", 1, target);
+        AssertSameFiles(committed, target);
+        Assert.Equal(0, await Store.CollectGarbageAsync("run-never-written", TimeSpan.Zero));
     }
 
     [Fact]

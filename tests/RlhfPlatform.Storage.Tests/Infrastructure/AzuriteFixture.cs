@@ -16,6 +16,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>Start on this port rather than a free one picked at start (a service that comes up late where a client already looks).</summary>
+    public int? RequestedPort { get; init; }
+
     public string ConnectionString => ConnectionStringFor(Port);
 
     public static string ConnectionStringFor(int port) =>
@@ -27,7 +30,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var executable = FindAzuriteBlob();
-        Port = FreeTcpPort.Pick();
+        Port = RequestedPort ?? FreeTcpPort.Pick();
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
