@@ -58,6 +58,13 @@ public sealed class DashboardAccessTests(DashboardPlatform platform, ITestOutput
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/experiments/{DashboardPlatform.Experiment}/comparison")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await anonymous.GetAsync("/dashboard/no-such-file.js")).StatusCode);
 
+        // Our scripts build the pages from text nodes and attributes only: nothing the API says is parsed as HTML.
+        foreach (string script in new[] { "api.js", "keyprompt.js", "dom.js", "live.js", "charts.js", "runs.js", "run.js", "experiment.js" })
+        {
+            string code = await anonymous.GetStringAsync($"/dashboard/{script}");
+            Assert.DoesNotMatch("innerHTML|outerHTML|insertAdjacentHTML|document\\.write|eval\\(|new Function", code);
+        }
+
         // Every page names only files beside it: no CDN, no other host, no inline script.
         foreach (string page in new[] { "index.html", "run.html", "experiment.html" })
         {

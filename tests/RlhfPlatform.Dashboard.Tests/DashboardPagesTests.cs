@@ -35,7 +35,7 @@ public sealed class DashboardPagesTests(DashboardPlatform platform, ITestOutputH
     }
 
     [Fact]
-    public async Task TheRunsTableFiltersByExperimentAndStatusAndPicksUpANewRunWithoutAReload()
+    public async Task TheRunsTableFiltersByExperimentAndStatusAndShowsANewRunsProgressAndCancellationWithoutAReload()
     {
         await using var session = await OpenAsync($"/dashboard/?experiment={DashboardPlatform.Experiment}");
         await session.WaitUntilLoadedAsync();
@@ -47,14 +47,21 @@ public sealed class DashboardPagesTests(DashboardPlatform platform, ITestOutputH
         await session.Page.Locator("#runs tbody td", new PageLocatorOptions { HasTextString = "none yet" }).WaitForAsync();
         Assert.EndsWith($"?experiment={DashboardPlatform.Experiment}&status=failed", session.Page.Url);
 
-        // All experiments, any status: a run submitted now shows up and reaches "completed" by the page's own refresh.
+        // All experiments, any status: a run submitted now shows up, its progress moves, and its cancellation
+        // shows, all by the page's own refresh.
         await session.Page.FillAsync("#filters input[name=experiment]", "");
         await session.Page.SelectOptionAsync("#filters select[name=status]", "");
         await session.Page.Locator($"#runs tr[data-run-id='{platform.OtherRunId}']").WaitForAsync();
-        string fresh = await platform.SubmitRunAsync("fresh", DashboardPlatform.OtherExperiment);
-        await session.Page.Locator($"#runs tr[data-run-id='{fresh}']").WaitForAsync();
-        await session.Page.Locator($"#runs tr[data-run-id='{fresh}'] .status-completed").WaitForAsync(new() { Timeout = 60_000 });
-        Assert.Equal(fresh, (await session.TableAsync("#runs"))[0][0]); // newest first
+        string longRun = await platform.SubmitRunAsync("long", DashboardPlatform.OtherExperiment, rlSteps: 5000);
+        var progress = session.Page.Locator($"#runs tr[data-run-id='{longRun}'] progress");
+        await progress.WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Equal("5000", await progress.GetAttributeAsync("max"));
+        int firstStep = int.Parse((await progress.GetAttributeAsync("value"))!, CultureInfo.InvariantCulture);
+        await session.Page.WaitForFunctionAsync("([id, step]) => Number(document.querySelector(`#runs tr[data-run-id='${id}'] progress`)?.value) > step",
+            new object[] { longRun, firstStep });
+        Assert.Equal(longRun, (await session.TableAsync("#runs"))[0][0]); // newest first
+        await platform.CancelAsync(longRun);
+        await session.Page.Locator($"#runs tr[data-run-id='{longRun}'] .status-cancelled").WaitForAsync();
         Assert.Empty(session.ScriptErrors);
     }
 

@@ -56,9 +56,16 @@ public sealed class DashboardPlatform : IAsyncLifetime
         foreach (string runId in ExperimentRunIds.Append(OtherRunId)) await WaitUntilCompletedAsync(runId);
     }
 
-    /// <summary>Submits a tiny run with the operator key; returns its id.</summary>
-    public async Task<string> SubmitRunAsync(string name, string experiment) =>
-        (await PostAsync("/api/runs", TinySpecs.Run(name, experiment))).GetProperty("id").GetString()!;
+    /// <summary>Submits a tiny run (with <paramref name="rlSteps"/> RL steps) with the operator key; returns its id.</summary>
+    public async Task<string> SubmitRunAsync(string name, string experiment, int rlSteps = 2)
+    {
+        string spec = TinySpecs.Run(name, experiment);
+        Assert.Contains("\"rl\": { \"steps\": 2,", spec);
+        spec = spec.Replace("\"rl\": { \"steps\": 2,", $"\"rl\": {{ \"steps\": {rlSteps},");
+        return (await PostAsync("/api/runs", spec)).GetProperty("id").GetString()!;
+    }
+
+    public Task CancelAsync(string runId) => PostAsync($"/api/runs/{runId}/cancel", "");
 
     public Task<JsonElement> WaitUntilCompletedAsync(string runId) =>
         Served.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "completed", TimeSpan.FromMinutes(2));

@@ -40,7 +40,7 @@ export function lineChart(canvas, series, axes) {
     },
     options: {
       scales,
-      plugins: { legend: { labels: { filter: (item, data) => data.datasets[item.datasetIndex].inLegend } } },
+      plugins: { legend: { labels: { boxHeight: 3, filter: (item, data) => data.datasets[item.datasetIndex].inLegend } } },
     },
   });
 }
@@ -84,7 +84,8 @@ export function barChart(canvas, bars, axisTitle) {
       }],
     },
     options: {
-      scales: { y: { beginAtZero: true, title: { display: true, text: axisTitle } } },
+      // Room above the tallest error bar.
+      scales: { y: { beginAtZero: true, suggestedMax: Math.max(0, ...bars.map(b => b.value + (b.error ?? 0))), title: { display: true, text: axisTitle } } },
       plugins: { legend: { display: false } },
     },
     plugins: [errorBars],
