@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using RlhfPlatform.AdminApi.Access;
 using RlhfPlatform.AdminApi.Dashboard;
 using RlhfPlatform.AdminApi.Experiments;
 
@@ -24,6 +25,7 @@ public static class AdminApiEndpoints
         HealthEndpoints.Map(api);
         RunEndpoints.Map(api);
         ExperimentEndpoints.Map(api);
+        KeyEndpoints.Map(api);
         api.MapClusterEndpoint(); // the fallback policy: any key (a reader may see the cluster)
         DashboardEndpoints.Map(app, DashboardAssets.Load());
         return app;
