@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace RlhfPlatform.Dashboard.Tests;
@@ -41,6 +42,31 @@ public sealed class DashboardAccessTests(DashboardPlatform platform, ITestOutput
         Assert.Contains(apiCalls, r => r.Authorization == $"Bearer {platform.ReaderKey}");
         Assert.All(apiCalls.Where(r => r.Authorization != null), r => Assert.StartsWith("Bearer ", r.Authorization));
         Assert.Empty(session.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task AKeyRevokedWhileThePageIsOpenBringsThePromptBackAndAnUnknownRunStopsTheRefresh()
+    {
+        var (keyId, key) = await platform.CreateKeyAsync("reader", "revoked-while-open");
+        string runId = platform.ExperimentRunIds[0];
+        await using var session = await DashboardSession.OpenAsync(platform, "/dashboard/");
+        await session.EnterKeyAsync(key);
+        await session.Page.Locator($"#runs tr[data-run-id='{runId}']").WaitForAsync();
+        Assert.Equal(key, await session.Page.EvaluateAsync<string>("() => sessionStorage.getItem('rlhf.apiKey')"));
+
+        await platform.RevokeKeyAsync(keyId);
+        var prompt = session.Page.Locator("#key-prompt", new PageLocatorOptions { HasTextString = "refused that key" });
+        await prompt.WaitForAsync(new() { Timeout = 10_000 }); // the next refresh (2 s) is refused
+        Assert.Null(await session.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('rlhf.apiKey')"));
+        await session.EnterKeyAsync(platform.ReaderKey);
+        await session.Page.Locator("#updated:not(.error)").WaitForAsync();
+
+        // A run that does not exist: the page says so and stops asking.
+        await session.Page.GotoAsync($"{platform.Url}/dashboard/run.html?id=no-such-run");
+        await session.Page.Locator("#updated.error", new PageLocatorOptions { HasTextString = "no run with id 'no-such-run'" }).WaitForAsync();
+        int asked = session.Requests.Count(r => r.Url.Contains("/api/runs/no-such-run"));
+        await session.Page.WaitForTimeoutAsync(3000);
+        Assert.Equal(asked, session.Requests.Count(r => r.Url.Contains("/api/runs/no-such-run")));
     }
 
     [Fact]

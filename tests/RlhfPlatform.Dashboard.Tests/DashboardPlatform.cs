@@ -67,6 +67,15 @@ public sealed class DashboardPlatform : IAsyncLifetime
 
     public Task CancelAsync(string runId) => PostAsync($"/api/runs/{runId}/cancel", "");
 
+    /// <summary>A new key through the API (POST /api/keys with the operator key): its id and the key.</summary>
+    public async Task<(string Id, string Key)> CreateKeyAsync(string role, string name)
+    {
+        var created = await PostAsync("/api/keys", $$"""{ "role": "{{role}}", "name": "{{name}}" }""");
+        return (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
+    }
+
+    public Task RevokeKeyAsync(string keyId) => PostAsync($"/api/keys/{keyId}/revoke", "");
+
     public Task<JsonElement> WaitUntilCompletedAsync(string runId) =>
         Served.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() == "completed", TimeSpan.FromMinutes(2));
 

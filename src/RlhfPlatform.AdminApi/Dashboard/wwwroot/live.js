@@ -1,5 +1,5 @@
-// Runs a page's refresh now and again every few seconds while it returns true; the page's
-// #updated line says when it last worked, or why it did not.
+// Runs a page's refresh now and again every few seconds while it returns true (and the thing it
+// shows exists); the page's #updated line says when it last worked, or why it did not.
 export function keepFresh(refresh, everyMs = 2000) {
   const line = document.getElementById("updated");
   async function tick() {
@@ -12,6 +12,7 @@ export function keepFresh(refresh, everyMs = 2000) {
     } catch (error) {
       line.textContent = `could not refresh: ${error.message}`;
       line.classList.add("error");
+      again = error.status !== 404; // no such run or experiment: asking again will not change that
     }
     if (again) setTimeout(tick, everyMs);
   }
