@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README): installs what the tests need (PostgreSQL, Azurite; the TorchSharp
+# The test command (README): installs what the tests need (PostgreSQL, Azurite, the headless chromium the dashboard tests drive; the TorchSharp
 # loader fix needs nothing, the build applies it), builds with warnings as errors, runs every test
 # project against real servers, checks the Helm chart, and prints one summary line.
 set -euo pipefail

@@ -56,7 +56,7 @@ public sealed class DashboardAccessTests(DashboardPlatform platform, ITestOutput
 
         await platform.RevokeKeyAsync(keyId);
         var prompt = session.Page.Locator("#key-prompt", new PageLocatorOptions { HasTextString = "refused that key" });
-        await prompt.WaitForAsync(new() { Timeout = 10_000 }); // the next refresh (2 s) is refused
+        await prompt.WaitForAsync(); // the next refresh (2 s) is refused
         Assert.Null(await session.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('rlhf.apiKey')"));
         await session.EnterKeyAsync(platform.ReaderKey);
         await session.Page.Locator("#updated:not(.error)").WaitForAsync();
