@@ -8,6 +8,7 @@ const form = document.getElementById("filters");
 const table = document.getElementById("runs");
 const summary = document.getElementById("summary");
 const pageSize = 100;
+const liveRows = 20; // runs still going whose step is asked for on each refresh (each asks its driver grain)
 
 const address = new URLSearchParams(location.search);
 form.elements.experiment.value = address.get("experiment") ?? "";
@@ -19,9 +20,10 @@ function filters() {
 
 async function refresh() {
   const { body: runs, total } = await getJson("runs", { ...filters(), pageSize });
-  // The list holds the recorded state; a run still going reports its step through its own endpoint.
-  const live = await Promise.all(runs.map(async run =>
-    terminalStatuses.has(run.status) ? run : (await getJson(runPath(run.id))).body));
+  // The list holds the recorded state; a run still going reports its step through its own endpoint
+  // (the newest liveRows of them; older ones show their recorded state).
+  const going = new Set(runs.filter(run => !terminalStatuses.has(run.status)).slice(0, liveRows).map(run => run.id));
+  const live = await Promise.all(runs.map(async run => (going.has(run.id) ? (await getJson(runPath(run.id))).body : run)));
   fillTable(table, live, run => [
     pageLink("run.html", { id: run.id }, run.id),
     run.name,
