@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the servers the Storage tests start on loopback: PostgreSQL (Debian package) and the
 # Azurite blob emulator (npm, into $RLHF_TOOLS); and the reference implementations the tokenizer and
-# chat-template parity tests run with Node (npm, into $RLHF_TOOLS), and the OpenAPI validator. Idempotent, no prompts; run as root.
+# chat-template parity tests run with Node (npm, into $RLHF_TOOLS), the OpenAPI validator, and the
+# headless browser the dashboard tests drive with Playwright (Debian's chromium and a font, never a
+# browser download). Idempotent, no prompts; run as root.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +38,14 @@ else
   apt_install postgresql
   postgres_present || { echo "postgresql: installed, but no /usr/lib/postgresql/*/bin/postgres" >&2; exit 1; }
   echo "postgresql: installed"
+fi
+
+if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/dejavu ]; then
+  echo "chromium: already present ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
+else
+  apt_install chromium fonts-dejavu-core
+  [ -x /usr/bin/chromium ] || { echo "chromium: installed, but no /usr/bin/chromium" >&2; exit 1; }
+  echo "chromium: installed ($(/usr/bin/chromium --version 2>/dev/null | head -n 1))"
 fi
 
 if [ -x "$azurite_bin" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command (README): installs what the tests need (PostgreSQL, Azurite; the TorchSharp
-# loader fix needs nothing, the build applies it), builds with warnings as errors, runs every test
-# project against real servers, checks the Helm chart, and prints one summary line.
+# The test command (README): installs what the tests need (PostgreSQL, Azurite, the headless
+# chromium the dashboard tests drive; the TorchSharp loader fix needs nothing, the build applies it),
+# builds with warnings as errors, runs every test project against real servers, checks the Helm
+# chart, and prints one summary line.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

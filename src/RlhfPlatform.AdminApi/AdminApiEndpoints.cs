@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using RlhfPlatform.AdminApi.Access;
+using RlhfPlatform.AdminApi.Dashboard;
 using RlhfPlatform.AdminApi.Experiments;
 
 namespace RlhfPlatform.AdminApi;
 
-/// <summary>The admin API under /api. Errors are RFC 7807 problem details.</summary>
+/// <summary>The admin API under /api and its dashboard at /. Errors are RFC 7807 problem details.</summary>
 public static class AdminApiEndpoints
 {
     /// <summary>Error handling (every failure a problem details answer without internals), keys and roles, then the endpoints.</summary>
@@ -23,7 +25,9 @@ public static class AdminApiEndpoints
         HealthEndpoints.Map(api);
         RunEndpoints.Map(api);
         ExperimentEndpoints.Map(api);
+        KeyEndpoints.Map(api);
         api.MapClusterEndpoint(); // the fallback policy: any key (a reader may see the cluster)
+        DashboardEndpoints.Map(app, DashboardAssets.Load());
         return app;
     }
 }

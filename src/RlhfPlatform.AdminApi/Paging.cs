@@ -1,6 +1,6 @@
 namespace RlhfPlatform.AdminApi;
 
-/// <summary>?page (from 1) and ?pageSize (up to a cap) of a list endpoint.</summary>
+/// <summary>?page (from 1) and ?pageSize (up to a cap) of a list endpoint; the run store cuts the page.</summary>
 public readonly record struct Paging(int Page, int PageSize)
 {
     /// <returns>null when valid, else the problem's detail</returns>
@@ -13,5 +13,6 @@ public readonly record struct Paging(int Page, int PageSize)
         return null;
     }
 
-    public IEnumerable<T> Apply<T>(IEnumerable<T> items) => items.Skip((Page - 1) * PageSize).Take(PageSize);
+    /// <summary>The page as the run store cuts it (in SQL).</summary>
+    public Storage.PageRequest Request => new((Page - 1) * PageSize, PageSize);
 }

@@ -40,9 +40,9 @@ static class RunEndpoints
                 return Problems.BadRequest("Unknown status", $"status must be one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToWire()))}");
             wanted = known[0];
         }
-        var records = (await runs.ListRunsAsync(experiment, ct)).Where(r => wanted == null || r.Status == wanted).ToList();
-        response.Headers["X-Total-Count"] = records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Ok(paging.Apply(records).Select(r => RunView.From(r, null, [])));
+        var found = await runs.ListRunsPageAsync(experiment, wanted, paging.Request, ct);
+        response.Headers["X-Total-Count"] = found.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Ok(found.Runs.Select(r => RunView.From(r, null, [])));
     }
 
     static async Task<IResult> GetAsync(string id, IRunStore runs, IGrainFactory grains, CancellationToken ct)
@@ -66,8 +66,7 @@ static class RunEndpoints
     {
         if (Paging.TryCreate(page, pageSize, 10_000, 10_000, out var paging) is { } problem) return Problems.BadRequest("Invalid paging", problem);
         if (await runs.GetRunAsync(id, ct) == null) return Problems.RunNotFound(id);
-        var points = (await runs.GetMetricsAsync(id, name, ct)).Where(p => fromStep == null || p.Step >= fromStep);
-        return Results.Ok(paging.Apply(points));
+        return Results.Ok(await runs.GetMetricsPageAsync(id, name, fromStep, paging.Request, ct));
     }
 
     /// <summary>In the order they happened; ?page, ?pageSize (at most 1000).</summary>
@@ -75,7 +74,7 @@ static class RunEndpoints
     {
         if (Paging.TryCreate(page, pageSize, 200, 1000, out var paging) is { } problem) return Problems.BadRequest("Invalid paging", problem);
         if (await runs.GetRunAsync(id, ct) == null) return Problems.RunNotFound(id);
-        return Results.Ok(paging.Apply(await runs.GetEventsAsync(id, ct)));
+        return Results.Ok(await runs.GetEventsPageAsync(id, paging.Request, ct));
     }
 
     static async Task<IResult> GetCheckpointsAsync(string id, IRunStore runs, CancellationToken ct)

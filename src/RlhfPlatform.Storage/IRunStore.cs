@@ -21,18 +21,26 @@ public interface IRunStore
     /// <summary>Newest first; optionally only one experiment's runs.</summary>
     Task<IReadOnlyList<RunRecord>> ListRunsAsync(string? experiment = null, CancellationToken ct = default);
 
+    /// <summary>One page of the runs, newest first, optionally of one experiment and one recorded status, with their total count.</summary>
+    Task<RunPage> ListRunsPageAsync(string? experiment, RunStatus? status, PageRequest page, CancellationToken ct = default);
+
     /// <summary>Moves a run to a status and stage. Throws <see cref="RunNotFoundException"/> for an unknown run.
     /// A run in a terminal status is never changed again (returns false).</summary>
     Task<bool> UpdateRunAsync(string runId, RunStatus status, RunStage stage, string? error = null, CancellationToken ct = default);
 
     Task AppendEventAsync(string runId, RunEvent runEvent, CancellationToken ct = default);
     Task<IReadOnlyList<RunEvent>> GetEventsAsync(string runId, CancellationToken ct = default);
+    /// <summary>One page of <see cref="GetEventsAsync"/> (empty past the end; unknown run: <see cref="RunNotFoundException"/>).</summary>
+    Task<IReadOnlyList<RunEvent>> GetEventsPageAsync(string runId, PageRequest page, CancellationToken ct = default);
 
     /// <summary>Records points; a point whose (run, name, step) exists already is ignored.</summary>
     Task RecordMetricsAsync(string runId, IReadOnlyList<MetricPoint> points, CancellationToken ct = default);
 
     /// <summary>Ordered by name, then step. <paramref name="name"/> filters to one metric.</summary>
     Task<IReadOnlyList<MetricPoint>> GetMetricsAsync(string runId, string? name = null, CancellationToken ct = default);
+    /// <summary>One page of <see cref="GetMetricsAsync"/>, only steps from <paramref name="fromStep"/> on when given
+    /// (empty past the end; unknown run: <see cref="RunNotFoundException"/>).</summary>
+    Task<IReadOnlyList<MetricPoint>> GetMetricsPageAsync(string runId, string? name, long? fromStep, PageRequest page, CancellationToken ct = default);
 
     /// <summary>Records a committed checkpoint; (run, kind, version) is unique, re-recording the same is a no-op.</summary>
     Task RecordCheckpointAsync(CheckpointRef checkpoint, CancellationToken ct = default);

@@ -15,6 +15,8 @@ public sealed class AdminApiAccessTests : IDisposable
 
     string Out => Path.Combine(folder, "out");
 
+    const string ApiKeyVariable = "RLHF_API_KEY";
+
     static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     static HttpRequestMessage Request(HttpMethod method, string path, string? key, HttpContent? content = null)
@@ -47,6 +49,68 @@ public sealed class AdminApiAccessTests : IDisposable
         var (revokedExit, _, revokedErr) = await RlhfProcess.RunAsync(["serve", "--urls", url, "--out", Out]);
         Assert.Equal(1, revokedExit);
         Assert.Contains("no API key", revokedErr);
+    }
+
+    [Fact]
+    public async Task KeysAreManagedThroughTheApiByOperatorsOnlyAndANewKeyIsShownOnceOnly()
+    {
+        string operatorKey = await ServedPlatform.CreateKeyAsync(Out, "operator", "ci");
+        string readerKey = await ServedPlatform.CreateKeyAsync(Out, "reader", "viewer");
+        await using var platform = await ServedPlatform.StartAsync(Out, key: operatorKey);
+        Dictionary<string, string> As(string key) => new() { [ApiKeyVariable] = key };
+
+        // Only an operator creates, lists and revokes keys: a reader is 403 (exit 4), no key 401 (exit 4), and nothing is created.
+        var (readerExit, readerOut, readerErr) = await RlhfProcess.RunAsync(["keys", "create", "--role", "operator", "--name", "sneaky", "--api", platform.Url], As(readerKey));
+        Assert.Equal(4, readerExit);
+        Assert.Equal("", readerOut);
+        Assert.Contains("role may not", readerErr);
+        Assert.Equal(4, (await RlhfProcess.RunAsync(["keys", "list", "--api", platform.Url])).ExitCode);
+        using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(Request(HttpMethod.Get, "/api/keys", readerKey))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(Request(HttpMethod.Get, "/api/keys", null))).StatusCode);
+
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["keys", "create", "--role", "reader", "--name", "dashboard", "--api", platform.Url], As(operatorKey));
+        Assert.True(exit == 0, stderr);
+        string created = stdout.Trim();
+        Assert.StartsWith("rlhf_", created);
+        Assert.DoesNotContain(created, stderr);
+        string createdId = created.Split('_')[1];
+        Assert.Contains($"created reader key {createdId} (dashboard)", stderr);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Request(HttpMethod.Get, "/api/runs", created))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(Request(HttpMethod.Post, "/api/runs", created, Json("{}")))).StatusCode);
+
+        // The list names every key (id, name, role) and holds none of them.
+        var (listExit, listOut, listErr) = await RlhfProcess.RunAsync(["keys", "list", "--json", "--api", platform.Url], As(operatorKey));
+        Assert.True(listExit == 0, listErr);
+        var listed = JsonDocument.Parse(listOut).RootElement.EnumerateArray().ToDictionary(k => k.GetProperty("name").GetString()!);
+        Assert.Equal(["ci", "dashboard", "viewer"], listed.Keys.Order());
+        Assert.Equal(createdId, listed["dashboard"].GetProperty("id").GetString());
+        Assert.Equal("reader", listed["dashboard"].GetProperty("role").GetString());
+        foreach (string secret in new[] { operatorKey, readerKey, created }.Select(k => k.Split('_', 3)[2]))
+            Assert.DoesNotContain(secret, listOut);
+
+        // The API's answer: the key once, not to be cached; a bad role is named.
+        using var direct = await http.SendAsync(Request(HttpMethod.Post, "/api/keys", operatorKey, Json("""{ "role": "operator", "name": "direct" }""")));
+        Assert.Equal(HttpStatusCode.Created, direct.StatusCode);
+        Assert.Equal("no-store", direct.Headers.CacheControl?.ToString());
+        string directKey = (await direct.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        using var badRole = await http.SendAsync(Request(HttpMethod.Post, "/api/keys", operatorKey, Json("""{ "role": "admin" }""")));
+        Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+        Assert.Contains("role must be reader or operator", await badRole.Content.ReadAsStringAsync());
+
+        // Revoked through the API: 401 from then on; revoking again is "not found" (exit 3).
+        var (revokeExit, revokeOut, revokeErr) = await RlhfProcess.RunAsync(["keys", "revoke", createdId, "--api", platform.Url], As(operatorKey));
+        Assert.True(revokeExit == 0, revokeErr);
+        Assert.Equal($"revoked {createdId}", revokeOut.Trim());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(Request(HttpMethod.Get, "/api/runs", created))).StatusCode);
+        Assert.Equal(3, (await RlhfProcess.RunAsync(["keys", "revoke", createdId, "--api", platform.Url], As(operatorKey))).ExitCode);
+
+        // The server never logged a key.
+        foreach (string key in new[] { operatorKey, readerKey, created, directKey })
+        {
+            Assert.DoesNotContain(key.Split('_', 3)[2], platform.Stdout);
+            Assert.DoesNotContain(key.Split('_', 3)[2], platform.Stderr);
+        }
     }
 
     [Fact]

@@ -87,6 +87,56 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public async Task PushStoresEveryLocalPathOfAnExperimentsRunsOnceAndTheServerRunsThemFromTheStore()
+    {
+        string outDirectory = Path.Combine(folder, "out");
+        await using var platform = await ServedPlatform.StartAsync(outDirectory);
+        using var example = new RlhfPlatform.Grains.Tests.ByoExample(); // its own temp folder: outside the server's data roots
+        var run = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(example.SpecPath))!.AsObject();
+        run.Remove("name");
+        run.Remove("experiment");
+        run.Remove("seed");
+        // The bsr entry reads its own preference file (the base's "id" eval set): a path written in an entry, not in the base.
+        string spec = Path.Combine(example.Folder, "experiment.json");
+        await File.WriteAllTextAsync(spec, $$"""
+        {
+          "experiment": "byo-push",
+          "base": {{run.ToJsonString()}},
+          "rewardModels": [ { "name": "bt", "objective": "bt" }, { "name": "bsr", "objective": "bsr", "data": "data/preferences-id.jsonl" } ],
+          "seeds": [3]
+        }
+        """);
+
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["submit", spec, "--api", platform.Url, "--push", "--out", outDirectory], timeout: TimeSpan.FromMinutes(2));
+        Assert.True(exit == 0, stderr);
+        string[] pushed = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("pushed ")).ToArray();
+        string[] local = ["model", "gold-rm", "data/sft.jsonl", "data/preferences.jsonl", "data/preferences-id.jsonl", "data/preferences-ood.jsonl",
+            "data/prompts-train.jsonl", "data/prompts-eval.jsonl"];
+        Assert.Equal(local.Select(p => Path.Combine(example.Folder, p)).Order(), pushed.Select(l => l["pushed ".Length..l.IndexOf(" as ", StringComparison.Ordinal)]).Order());
+        Assert.Contains($"pushed {Path.Combine(example.Folder, "model")} as blob:data/model/1", stderr);
+        Assert.Contains($"pushed {Path.Combine(example.Folder, "data", "preferences-id.jsonl")} as blob:data/preferences-id/1/preferences-id.jsonl", stderr);
+
+        string[] runIds = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, runIds.Length);
+        foreach (string runId in runIds)
+        {
+            var ended = await platform.WaitForRunAsync(runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled", TimeSpan.FromMinutes(3));
+            Assert.True(ended.GetProperty("status").GetString() == "completed", ended.ToString());
+        }
+        // Each run trained on its own pushed file: the bsr run on its entry's, the bt run on the base's (their events name them).
+        var pairs = new Dictionary<string, string>();
+        foreach (string runId in runIds)
+        {
+            var events = await platform.Http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/events");
+            var name = (await platform.GetRunAsync(runId, CancellationToken.None)).GetProperty("name").GetString()!;
+            pairs[name] = events.EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "reward-model").GetProperty("message").GetString()!;
+        }
+        Assert.Contains("preferences-id.jsonl", pairs["bsr-s3"]);
+        Assert.Contains("preferences.jsonl", pairs["bt-s3"]);
+        Assert.DoesNotContain("preferences-id", pairs["bt-s3"]);
+    }
+
+    [Fact]
     public async Task AnInvalidExperimentIsRefusedNamingTheRunAndTheField()
     {
         string spec = Path.Combine(folder, "bad.json");

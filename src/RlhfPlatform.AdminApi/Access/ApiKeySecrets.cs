@@ -15,6 +15,10 @@ public static class ApiKeySecrets
 
     public static bool IsRole(string role) => role is ReaderRole or OperatorRole;
 
+    /// <returns>null for a usable key name (1 to 100 printable characters), else what is wrong with it</returns>
+    public static string? NameProblem(string name) =>
+        name.Length is 0 or > 100 || name.Any(char.IsControl) ? "a key's name must be 1 to 100 printable characters" : null;
+
     /// <summary>A new key: the record to store and the key text, which exists only in the return value.</summary>
     public static (ApiKeyRecord Record, string Key) Create(string role, string name, DateTimeOffset now)
     {

@@ -34,10 +34,26 @@ public sealed class ApiClient : IDisposable
     public Task<JsonElement> PostExperimentAsync(string experimentJson, string idempotencyKey, CancellationToken ct) =>
         PostAsync("api/experiments", experimentJson, idempotencyKey, ct);
 
-    async Task<JsonElement> PostAsync(string path, string json, string idempotencyKey, CancellationToken ct)
+    /// <summary>POST /api/keys (operator key): the answer holds the new key, once.</summary>
+    public Task<JsonElement> CreateKeyAsync(string role, string name, CancellationToken ct) =>
+        PostAsync("api/keys", JsonSerializer.Serialize(new { role, name }), null, ct);
+
+    public async Task<JsonElement> ListKeysAsync(CancellationToken ct)
+    {
+        using var response = await SendAsync(() => http.GetAsync("api/keys", ct), ct);
+        return await ReadAsync(response, ct);
+    }
+
+    public async Task<JsonElement> RevokeKeyAsync(string keyId, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => http.PostAsync($"api/keys/{Uri.EscapeDataString(keyId)}/revoke", null, ct), ct);
+        return await ReadAsync(response, ct);
+    }
+
+    async Task<JsonElement> PostAsync(string path, string json, string? idempotencyKey, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (idempotencyKey != null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await SendAsync(() => http.SendAsync(request, ct), ct);
         return await ReadAsync(response, ct);
     }

@@ -9,7 +9,8 @@ namespace RlhfPlatform.Cli.Commands;
 
 /// <summary>
 /// `rlhf keys create|list|revoke`: the admin API's keys, in the run store `serve` uses (--out, or
-/// Rlhf__RunStore__*). A new key is printed once; the store keeps only its salted hash.
+/// Rlhf__RunStore__*), or with --api URL through a running admin API (an operator key in RLHF_API_KEY).
+/// A new key is printed once; the store keeps only its salted hash.
 /// </summary>
 public static class KeysCommand
 {
@@ -24,21 +25,40 @@ public static class KeysCommand
 
     static Option<string> OutOption() => new("--out") { Description = "Directory of the embedded stores (as for serve)", DefaultValueFactory = _ => "rlhf-out" };
 
+    /// <summary>Only when given: keys are managed in the local run store unless the user names an API.</summary>
+    static Option<string?> ApiOption() => new("--api") { Description = "Manage the keys through this admin API (with an operator key in RLHF_API_KEY) instead of the run store" };
+
+    /// <summary>A key's fields as both the store and the API give them (never the key).</summary>
+    sealed record KeyRow(string Id, string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
     static Command CreateCommand()
     {
         var roleOption = new Option<string>("--role") { Description = "reader (every GET) or operator (also submit and cancel)", Required = true };
         roleOption.AcceptOnlyFromAmong(ApiKeySecrets.ReaderRole, ApiKeySecrets.OperatorRole);
         var nameOption = new Option<string>("--name") { Description = "What the key is for", DefaultValueFactory = _ => "key" };
         var outOption = OutOption();
-        var command = new Command("create", "Create a key and print it (once)") { roleOption, nameOption, outOption };
+        var apiOption = ApiOption();
+        var command = new Command("create", "Create a key and print it (once)") { roleOption, nameOption, outOption, apiOption };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             string name = result.GetValue(nameOption)!;
-            if (name.Length is 0 or > 100 || name.Any(char.IsControl)) throw new ArgumentException("--name must be 1 to 100 printable characters");
-            await using var store = await OpenAsync(result.GetValue(outOption)!, ct);
-            var (record, key) = ApiKeySecrets.Create(result.GetValue(roleOption)!, name, DateTimeOffset.UtcNow);
-            await store.Store.CreateApiKeyAsync(record, ct);
-            Console.Error.WriteLine($"created {record.Role} key {record.KeyId} ({record.Name}); it is shown only now:");
+            if (ApiKeySecrets.NameProblem(name) is { } problem) throw new ArgumentException($"--name: {problem}");
+            string role = result.GetValue(roleOption)!;
+            string keyId, key;
+            if (result.GetValue(apiOption) is { } url)
+            {
+                using var api = new ApiClient(url);
+                var created = await api.CreateKeyAsync(role, name, ct);
+                (keyId, key) = (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
+            }
+            else
+            {
+                await using var store = await OpenAsync(result.GetValue(outOption)!, ct);
+                var (record, newKey) = ApiKeySecrets.Create(role, name, DateTimeOffset.UtcNow);
+                await store.Store.CreateApiKeyAsync(record, ct);
+                (keyId, key) = (record.KeyId, newKey);
+            }
+            Console.Error.WriteLine($"created {role} key {keyId} ({name}); it is shown only now:");
             Console.WriteLine(key);
             return 0;
         }));
@@ -49,21 +69,30 @@ public static class KeysCommand
     {
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON" };
         var outOption = OutOption();
-        var command = new Command("list", "List keys (ids, names, roles; never the keys)") { jsonOption, outOption };
+        var apiOption = ApiOption();
+        var command = new Command("list", "List keys (ids, names, roles; never the keys)") { jsonOption, outOption, apiOption };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
-            await using var store = await OpenAsync(result.GetValue(outOption)!, ct);
-            var keys = (await store.Store.ListApiKeysAsync(ct))
-                .Select(k => new { id = k.KeyId, name = k.Name, role = k.Role, createdAt = k.CreatedAt, revokedAt = k.RevokedAt }).ToList();
+            List<KeyRow> keys;
+            if (result.GetValue(apiOption) is { } url)
+            {
+                using var api = new ApiClient(url);
+                keys = (await api.ListKeysAsync(ct)).Deserialize<List<KeyRow>>(JsonSerializerOptions.Web)!;
+            }
+            else
+            {
+                await using var store = await OpenAsync(result.GetValue(outOption)!, ct);
+                keys = (await store.Store.ListApiKeysAsync(ct)).Select(k => new KeyRow(k.KeyId, k.Name, k.Role, k.CreatedAt, k.RevokedAt)).ToList();
+            }
             if (result.GetValue(jsonOption))
             {
-                Console.WriteLine(JsonSerializer.Serialize(keys, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(keys, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true }));
                 return 0;
             }
             var table = new Table().AddColumns("id", "name", "role", "created", "revoked");
             foreach (var k in keys)
-                table.AddRow(k.id, Markup.Escape(k.name), k.role, k.createdAt.ToString("u", CultureInfo.InvariantCulture),
-                    k.revokedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "");
+                table.AddRow(Markup.Escape(k.Id), Markup.Escape(k.Name), Markup.Escape(k.Role), k.CreatedAt.ToString("u", CultureInfo.InvariantCulture),
+                    k.RevokedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "");
             AnsiConsole.Write(table);
             return 0;
         }));
@@ -74,10 +103,18 @@ public static class KeysCommand
     {
         var idArgument = new Argument<string>("id") { Description = "The key's id (from `rlhf keys list`)" };
         var outOption = OutOption();
-        var command = new Command("revoke", "Revoke a key: requests with it get 401 from then on") { idArgument, outOption };
+        var apiOption = ApiOption();
+        var command = new Command("revoke", "Revoke a key: requests with it get 401 from then on") { idArgument, outOption, apiOption };
         command.SetAction((result, ct) => RlhfCli.GuardAsync(result, async () =>
         {
             string id = result.GetValue(idArgument)!;
+            if (result.GetValue(apiOption) is { } url)
+            {
+                using var api = new ApiClient(url);
+                await api.RevokeKeyAsync(id, ct); // an unknown or revoked id is a 404: exit 3, as below
+                Console.WriteLine($"revoked {id}");
+                return 0;
+            }
             await using var store = await OpenAsync(result.GetValue(outOption)!, ct);
             if (!await store.Store.RevokeApiKeyAsync(id, ct))
             {

@@ -9,7 +9,8 @@ namespace RlhfPlatform.Cli.Commands;
 /// against the spec's folder) and submits it. A server reads only its own data roots; when it refuses
 /// a local path, the error names each one and how to push it. With --push every local file and model
 /// folder goes into the checkpoint/data store first (the one `serve` uses: --out or Rlhf__CheckpointStore__*)
-/// and the spec is submitted with their blob: URIs.
+/// and the spec is submitted with their blob: URIs; for an experiment spec, every path any of its runs
+/// reads (<see cref="ExperimentPush"/>).
 /// </summary>
 public static class SubmitCommand
 {
@@ -33,7 +34,9 @@ public static class SubmitCommand
             using var api = new ApiClient(result.GetValue(apiOption)!);
             if (ExperimentSpecParser.IsExperiment(json))
             {
-                ExperimentSpecParser.Expand(json, Path.GetDirectoryName(path)); // the same checks as the server's, before sending
+                var runs = ExperimentSpecParser.Expand(json, Path.GetDirectoryName(path)); // the same checks as the server's, before sending
+                if (result.GetValue(pushOption))
+                    json = await ExperimentPush.PushLocalPathsAsync(json, runs, paths => PushAsync(paths, result.GetValue(outOption)!, ct));
                 var submitted = await api.PostExperimentAsync(json, idempotencyKey, ct);
                 foreach (var run in submitted.GetProperty("runs").EnumerateArray()) Console.WriteLine(run.GetProperty("id").GetString());
                 return 0;
@@ -67,15 +70,22 @@ public static class SubmitCommand
     {
         var local = RunSpecParser.PathFields(spec).Where(f => !DataUri.IsBlob(f.Path)).Select(f => f.Path).Distinct(StringComparer.Ordinal).ToList();
         if (local.Count == 0) return spec;
+        var pushed = await PushAsync(local, outDirectory, ct);
+        return RunSpecParser.MapPaths(spec, p => p != null && pushed.TryGetValue(p, out var uri) ? uri : p);
+    }
+
+    /// <summary>Stores each local file or model folder in the data store `serve` reads; returns each one's blob: URI.</summary>
+    static async Task<IReadOnlyDictionary<string, string>> PushAsync(IReadOnlyList<string> localPaths, string outDirectory, CancellationToken ct)
+    {
         var settings = ServeCommand.Settings(Path.GetFullPath(outDirectory)).Validate();
         await using var stores = await Stores.OpenAsync(settings, ct);
         var pushed = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string localPath in local)
+        foreach (string localPath in localPaths)
         {
             var uri = await DataPush.PushAsync(stores.CheckpointStore, localPath, DataPush.NameFor(localPath), ct, renameFile: true);
             pushed[localPath] = uri.ToString();
             Console.Error.WriteLine($"pushed {localPath} as {uri}");
         }
-        return RunSpecParser.MapPaths(spec, p => p != null && pushed.TryGetValue(p, out var uri) ? uri : p);
+        return pushed;
     }
 }

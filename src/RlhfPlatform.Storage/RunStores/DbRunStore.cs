@@ -89,6 +89,41 @@ public abstract class DbRunStore : IRunStore
                     ("experiment", experiment)),
             ReadRun, ct), ct);
 
+    public Task<RunPage> ListRunsPageAsync(string? experiment, RunStatus? status, PageRequest page, CancellationToken ct = default)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (experiment is not null)
+        {
+            conditions.Add("experiment = @experiment");
+            parameters.Add(("experiment", experiment));
+        }
+        if (status is { } wanted)
+        {
+            conditions.Add("status = @status");
+            parameters.Add(("status", wanted.ToWire()));
+        }
+        string where = conditions.Count == 0 ? "" : $" WHERE {string.Join(" AND ", conditions)}";
+        return WithConnectionAsync(async connection =>
+        {
+            var runs = await QueryAsync(connection, Paged(
+                $"SELECT {RunColumns} FROM runs{where} ORDER BY created_at DESC, run_id DESC", page, parameters), ReadRun, ct);
+            // The count only when the page does not tell it (a first page shorter than its limit is the whole list).
+            long total = page.Offset == 0 && runs.Count < page.Limit
+                ? runs.Count
+                : Convert.ToInt64(await ScalarAsync(connection, new Statement($"SELECT COUNT(*) FROM runs{where}", [.. parameters]), ct),
+                    System.Globalization.CultureInfo.InvariantCulture);
+            return new RunPage(runs, total);
+        }, ct);
+    }
+
+    /// <summary><paramref name="sql"/> (ordered) cut to <paramref name="page"/> by the database.</summary>
+    private static Statement Paged(string sql, PageRequest page, IEnumerable<(string, object?)> parameters)
+    {
+        if (page.Offset < 0 || page.Limit < 0) throw new ArgumentOutOfRangeException(nameof(page), page, "offset and limit must not be negative");
+        return new Statement($"{sql} LIMIT @page_limit OFFSET @page_offset", [.. parameters, ("page_limit", (long)page.Limit), ("page_offset", (long)page.Offset)]);
+    }
+
     public Task<bool> UpdateRunAsync(string runId, RunStatus status, RunStage stage, string? error = null, CancellationToken ct = default) =>
         WithConnectionAsync(async connection =>
         {
@@ -116,6 +151,10 @@ public abstract class DbRunStore : IRunStore
                 "SELECT at, kind, message FROM run_events WHERE run_id = @run_id ORDER BY seq", ("run_id", runId)),
             reader => new RunEvent(ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2)), ct);
 
+    public Task<IReadOnlyList<RunEvent>> GetEventsPageAsync(string runId, PageRequest page, CancellationToken ct = default) =>
+        QueryForRunAsync(runId, Paged("SELECT at, kind, message FROM run_events WHERE run_id = @run_id ORDER BY seq", page, [("run_id", runId)]),
+            reader => new RunEvent(ReadTimestamp(reader, 0), reader.GetString(1), reader.GetString(2)), ct);
+
     public Task RecordMetricsAsync(string runId, IReadOnlyList<MetricPoint> points, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(points);
@@ -135,6 +174,24 @@ public abstract class DbRunStore : IRunStore
                 : new Statement("SELECT name, step, value FROM metrics WHERE run_id = @run_id AND name = @name ORDER BY step",
                     ("run_id", runId), ("name", name)),
             reader => new MetricPoint(reader.GetString(0), reader.GetInt64(1), ReadDouble(reader, 2)), ct);
+
+    public Task<IReadOnlyList<MetricPoint>> GetMetricsPageAsync(string runId, string? name, long? fromStep, PageRequest page, CancellationToken ct = default)
+    {
+        var parameters = new List<(string, object?)> { ("run_id", runId) };
+        string where = "run_id = @run_id";
+        if (name is not null)
+        {
+            where += " AND name = @name";
+            parameters.Add(("name", name));
+        }
+        if (fromStep is { } step)
+        {
+            where += " AND step >= @from_step";
+            parameters.Add(("from_step", step));
+        }
+        return QueryForRunAsync(runId, Paged($"SELECT name, step, value FROM metrics WHERE {where} ORDER BY name, step", page, parameters),
+            reader => new MetricPoint(reader.GetString(0), reader.GetInt64(1), ReadDouble(reader, 2)), ct);
+    }
 
     public Task RecordCheckpointAsync(CheckpointRef checkpoint, CancellationToken ct = default)
     {
@@ -376,6 +433,12 @@ public abstract class DbRunStore : IRunStore
             throw new RunStoreConflictException(
                 $"checkpoint {checkpoint.RunId}/{checkpoint.Kind}/{checkpoint.Version} is recorded already with " +
                 $"sha256 {existing[0].Sha256} at {existing[0].Uri}; refusing to record sha256 {checkpoint.Sha256} at {checkpoint.Uri}");
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, Statement statement, CancellationToken ct)
+    {
+        await using var command = statement.CreateCommand(connection, null);
+        return await command.ExecuteScalarAsync(ct);
     }
 
     private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, Statement statement, CancellationToken ct)

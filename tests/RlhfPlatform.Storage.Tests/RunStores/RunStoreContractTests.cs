@@ -125,6 +125,36 @@ public abstract class RunStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_page_of_runs_is_cut_by_the_store_filtered_by_experiment_and_status_with_the_total()
+    {
+        for (int i = 0; i < 7; i++)
+            await Store.CreateRunAsync(NewRun($"r{i}", i % 2 == 0 ? "exp-even" : "exp-odd", Start.AddMinutes(i)));
+        await Store.UpdateRunAsync("r4", RunStatus.Running, RunStage.Sft);
+        await Store.UpdateRunAsync("r2", RunStatus.Running, RunStage.Sft);
+
+        var first = await Store.ListRunsPageAsync(null, null, new PageRequest(0, 3));
+        Assert.Equal(["r6", "r5", "r4"], first.Runs.Select(r => r.RunId));
+        Assert.Equal(7, first.Total);
+        var last = await Store.ListRunsPageAsync(null, null, new PageRequest(6, 3));
+        Assert.Equal(["r0"], last.Runs.Select(r => r.RunId));
+        Assert.Equal(7, last.Total);
+        var past = await Store.ListRunsPageAsync(null, null, new PageRequest(9, 3));
+        Assert.Empty(past.Runs);
+        Assert.Equal(7, past.Total);
+
+        var even = await Store.ListRunsPageAsync("exp-even", null, new PageRequest(1, 2));
+        Assert.Equal(["r4", "r2"], even.Runs.Select(r => r.RunId));
+        Assert.Equal(4, even.Total);
+        var running = await Store.ListRunsPageAsync("exp-even", RunStatus.Running, new PageRequest(0, 10));
+        Assert.Equal(["r4", "r2"], running.Runs.Select(r => r.RunId));
+        Assert.Equal(2, running.Total);
+        var none = await Store.ListRunsPageAsync("exp-odd", RunStatus.Running, new PageRequest(0, 10));
+        Assert.Empty(none.Runs);
+        Assert.Equal(0, none.Total);
+        Assert.Equal(await Store.ListRunsAsync(), (await Store.ListRunsPageAsync(null, null, PageRequest.Everything)).Runs);
+    }
+
+    [Fact]
     public async Task Update_moves_status_and_stage_and_stamps_updated_at()
     {
         await Store.CreateRunAsync(NewRun("r1"));
@@ -195,6 +225,27 @@ public abstract class RunStoreContractTests : IAsyncLifetime
             await Store.GetMetricsAsync("r1"));
         Assert.Equal<MetricPoint>([new("loss", 1, 1.5), new("loss", 2, 0.5), new("loss", 10, 0.125)],
             await Store.GetMetricsAsync("r1", "loss"));
+    }
+
+    [Fact]
+    public async Task Pages_of_metrics_and_events_are_cut_by_the_store_in_their_order()
+    {
+        await Store.CreateRunAsync(NewRun("r1"));
+        await Store.CreateRunAsync(NewRun("empty"));
+        await Store.RecordMetricsAsync("r1", [.. Enumerable.Range(1, 5).SelectMany(step => new MetricPoint[] { new("kl", step, step / 10.0), new("loss", step, step) })]);
+        for (int i = 0; i < 5; i++)
+            await Store.AppendEventAsync("r1", new RunEvent(Start.AddSeconds(i), "stage", $"event {i}"));
+
+        Assert.Equal<MetricPoint>([new("kl", 5, 0.5), new("loss", 1, 1)], await Store.GetMetricsPageAsync("r1", null, null, new PageRequest(4, 2)));
+        Assert.Equal<MetricPoint>([new("loss", 4, 4), new("loss", 5, 5)], await Store.GetMetricsPageAsync("r1", "loss", 3, new PageRequest(1, 10)));
+        Assert.Equal<MetricPoint>([new("kl", 3, 0.3), new("loss", 3, 3)],
+            (await Store.GetMetricsPageAsync("r1", null, 3, PageRequest.Everything)).Where(p => p.Step == 3));
+        Assert.Empty(await Store.GetMetricsPageAsync("r1", "kl", null, new PageRequest(5, 10)));
+        Assert.Empty(await Store.GetMetricsPageAsync("empty", null, null, new PageRequest(0, 10)));
+        Assert.Equal(["event 2", "event 3"], (await Store.GetEventsPageAsync("r1", new PageRequest(2, 2))).Select(e => e.Message));
+        Assert.Empty(await Store.GetEventsPageAsync("r1", new PageRequest(5, 2)));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetMetricsPageAsync("nope", null, null, new PageRequest(0, 10)));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Store.GetEventsPageAsync("nope", new PageRequest(0, 10)));
     }
 
     [Fact]
