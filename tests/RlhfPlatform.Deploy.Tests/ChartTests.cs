@@ -20,17 +20,18 @@ public sealed class ChartTests
     }
 
     [Theory]
-    [InlineData("silo.device=tpu")]
-    [InlineData("silo.gpus=0")]
-    [InlineData("runStore.existingSecret=")]
-    [InlineData("silo.readinessProbe=null")]
-    [InlineData("silo.extraEnv[0].name=Rlhf__RunStore__ConnectionString,silo.extraEnv[0].value=Host=db;Password=literal")]
-    [InlineData("silo.podLabels.orleans/clusterId=other")]
-    [InlineData("silo.shutdownTimeoutSeconds=700")]
-    public async Task Refuses_values_that_could_not_run(string set)
+    [InlineData("silo.device=tpu", "silo.device")]
+    [InlineData("silo.gpus=0", "silo.gpus")]
+    [InlineData("runStore.existingSecret=", "runStore.existingSecret")]
+    [InlineData("silo.readinessProbe=null", "readinessProbe is required")]
+    [InlineData("silo.extraEnv[0].name=Rlhf__RunStore__ConnectionString,silo.extraEnv[0].value=Host=db;Password=literal", "silo.extraEnv.0")]
+    [InlineData("silo.podLabels.orleans/clusterId=other", "orleans/clusterId")]
+    [InlineData("silo.shutdownTimeoutSeconds=700", "shutdownTimeoutSeconds must be below silo.terminationGracePeriodSeconds")]
+    public async Task Refuses_values_that_could_not_run(string set, string reason)
     {
         var (code, output) = await Helm.RunAsync("template", "rlhf", Helm.Chart, "--set", set);
         Assert.True(code != 0, $"helm rendered --set {set}:\n{output}");
+        Assert.Contains(reason, output);
     }
 
     [Theory]
