@@ -31,7 +31,9 @@ public static class RlhfCli
         };
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // SIGTERM / Ctrl+C cancel the command's token; the process then has this long to end by itself
+            // (System.CommandLine's default of 2 s would cut a silo off before its runs reach a step boundary).
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(60) });
         }
         catch (Exception e)
         {

@@ -23,9 +23,14 @@ public sealed record EvaluationProgress(JobState State, int Step, int TotalSteps
 [GenerateSerializer, Alias("rlhf.RunProgress")]
 public sealed record RunProgress(string RunId, RunStatus Status, RunStage Stage, int Step, int TotalSteps, string? Error);
 
-/// <summary>Ask a generator for SamplesPerPrompt samples of each prompt from a policy version.</summary>
+/// <summary>
+/// Ask a generator for SamplesPerPrompt samples of each prompt from a policy version. The prompts are
+/// the step's prompts from index FirstPrompt on (a shard); each sample's seed derives from Seed and its
+/// row in the whole step, so shards sample what one generator would.
+/// </summary>
 [GenerateSerializer, Alias("rlhf.RolloutRequest")]
-public sealed record RolloutRequest(int PolicyVersion, int[][] Prompts, int SamplesPerPrompt, int MaxNewTokens, double Temperature, long Seed);
+public sealed record RolloutRequest(int PolicyVersion, int[][] Prompts, int SamplesPerPrompt, int MaxNewTokens, double Temperature, long Seed,
+    int FirstPrompt = 0);
 
 /// <summary>
 /// Samples, grouped per prompt (SamplesPerPrompt consecutive rows), with the sampling policy's and the

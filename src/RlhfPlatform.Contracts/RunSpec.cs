@@ -17,6 +17,7 @@ public sealed record RunSpec
     [Id(7)] public EvaluationSpec Evaluation { get; init; } = new();
     /// <summary>The run's own prompt files; unset for the synthetic task, whose prompts are generated.</summary>
     [Id(8)] public PromptsSpec Prompts { get; init; } = new();
+    [Id(9)] public RolloutSpec Rollout { get; init; } = new();
 
     /// <summary>The gold judge: evaluation.judge when given, else the task's synthetic length judge.</summary>
     public JudgeSpec EffectiveJudge() => Evaluation.Judge is { } judge
@@ -146,6 +147,14 @@ public sealed record RlSpec
     [Id(13)] public double WarmupRatio { get; init; }
     /// <summary>Subtracted from the score of a response cut off without EOS (TRL's missing_eos_penalty); 0 turns it off.</summary>
     [Id(14)] public double MissingEosPenalty { get; init; }
+}
+
+/// <summary>How an RL step's rollouts are generated.</summary>
+[GenerateSerializer, Alias("rlhf.RolloutSpec")]
+public sealed record RolloutSpec
+{
+    /// <summary>Generator grains per run, each sampling a contiguous shard of the step's prompts; the results are gathered in prompt order and equal one generator's.</summary>
+    [Id(0)] public int Generators { get; init; } = 1;
 }
 
 /// <summary>PPO-only settings (METHODS.md: GAE with γ = 1, λ = 0.95; fixed or adaptive KL).</summary>

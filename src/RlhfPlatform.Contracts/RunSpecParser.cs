@@ -124,6 +124,8 @@ public static class RunSpecParser
         CheckFolder("evaluation.judge.model", spec.Evaluation.Judge?.Model, problems);
         int longest = spec.Task.TargetLength * 3 + 16;
         // A base model's context is checked against its config.json at submission (RunInputs), not here.
+        if (spec.Rollout.Generators > spec.Rl.PromptsPerStep)
+            problems.Add($"rollout.generators ({spec.Rollout.Generators}) must not exceed rl.promptsPerStep ({spec.Rl.PromptsPerStep}): each generator takes at least one prompt");
         if (spec.Policy.Base == null && spec.Rl.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)
             problems.Add($"rl.maxNewTokens ({spec.Rl.MaxNewTokens}) plus a prompt must fit policy.model.maxSeqLen ({spec.Policy.Model.MaxSeqLen})");
         if (spec.Policy.Base == null && spec.Evaluation.MaxNewTokens + 16 > spec.Policy.Model.MaxSeqLen)

@@ -52,10 +52,10 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
 
         int parts = spec.Evaluation.BestOfN > 0 ? 3 : 2;
         var sampled = await StageException.InAsync($"{Stage} of policy version {policyVersion} (sampled)",
-            () => compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options), ct));
+            () => compute.RunInference(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options), ct));
         job.Report(1, parts);
         var greedy = await StageException.InAsync($"{Stage} of policy version {policyVersion} (greedy)",
-            () => compute.Run(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true }), ct));
+            () => compute.RunInference(() => PolicyEvaluator.Evaluate(policyModel, referenceModel, prompts, gold, proxy, options with { Greedy = true }), ct));
         job.Report(2, parts);
         var metrics = new Dictionary<string, double>(sampled.ToMetrics());
         foreach (var (name, value) in greedy.ToMetrics()) metrics[name] = value;
@@ -90,7 +90,7 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
         long seed = Training.SeedMix.Derive(spec.Seed, 50_000_000);
         string referenceFolder = await files.FetchAsync(runId, CheckpointKinds.Policy, referenceVersion, ct);
         string key = BestOfNSampleCache.Key(referenceFolder, subset, n, options.Generation.MaxNewTokens, options.Generation.Temperature, seed);
-        var result = await StageException.InAsync($"{Stage} best-of-{n}", () => compute.Run(() =>
+        var result = await StageException.InAsync($"{Stage} best-of-{n}", () => compute.RunInference(() =>
             BestOfN.Judge(subset, n, bestOfNSamples.GetOrDraw(key, () => BestOfN.Sample(reference, subset, n, options.Generation, seed)),
                 reference.Config.EosTokenId, proxy, gold), ct));
         var points = result.Curve.SelectMany(p => new[]

@@ -83,11 +83,6 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
                     $"no trainer state was committed with policy version {fromVersion}: the optimizer starts again from zero moments"));
             }
         }
-        else if (fromVersion > 0)
-        {
-            await runs.AppendEventAsync(RunId, RunMetrics.Event("trainer-state",
-                $"{spec.Rl.Algorithm} keeps no trainer state yet: from policy version {fromVersion} its optimizer and critic state start again"));
-        }
         rlSpec = spec;
         return fromVersion;
     }

@@ -20,7 +20,7 @@ public sealed class RewardScorerGrain(ComputeQueue compute, CheckpointFiles file
             source = await LoadedRewardSource.LoadAsync(files, compute, key[0], key[1], version);
         }
         var loaded = source;
-        return await compute.Run(() => loaded.Score(prompts, responses));
+        return await compute.RunInference(() => loaded.Score(prompts, responses));
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)

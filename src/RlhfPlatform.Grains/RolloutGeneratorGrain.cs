@@ -24,8 +24,8 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
         var current = await policy!.GetAsync(request.PolicyVersion);
         var referenceModel = await reference!.GetAsync(0);
         var generation = new GenerationOptions { MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature };
-        var rollouts = await compute.Run(() =>
-            RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed));
+        var rollouts = await compute.RunInference(() =>
+            RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed, request.FirstPrompt));
         return new RolloutBatch(request.PolicyVersion, rollouts.Prompts, rollouts.Responses, rollouts.LogProbs,
             rollouts.RefLogProbs, rollouts.SamplesPerPrompt, rollouts.Temperature, rollouts.EndedWithEos);
     }

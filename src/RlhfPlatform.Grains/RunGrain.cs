@@ -11,7 +11,9 @@ namespace RlhfPlatform.Grains;
 /// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
 /// and continues RL from the last committed policy version. A reminder ("drive") re-drives the run
 /// while it is unfinished: when the silo hosting this grain dies, the reminder activates it on another
-/// silo, which resumes from what was committed.
+/// silo, which resumes from what was committed. When this activation is deactivated (its silo shuts
+/// down on SIGTERM), the driver stops at the next step boundary and lets the lease go, so a driver on
+/// another silo continues from that step without redoing any.
 /// </summary>
 [LightWork]
 public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, RunDriveOptions drive, ILogger<RunGrain> logger)
@@ -21,6 +23,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
 
     Task? driver;
     CancellationTokenSource? cancellation;
+    CancellationTokenSource? stopAtStepBoundary;
     RunProgress? progress;
     IGrainTimer? leaseRenewal;
     // One owner per activation: two activations of this grain (two clusters on one run store, or a
@@ -50,9 +53,32 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         if (run.Status == RunStatus.Running)
             await runs.AppendEventAsync(RunId, RunMetrics.Event("resuming", $"a new driver ({leaseOwner}) continues from what was committed"));
         cancellation = new CancellationTokenSource();
+        stopAtStepBoundary = new CancellationTokenSource();
         leaseRenewal = this.RegisterGrainTimer(RenewLeaseAsync, drive.Lease / 3, drive.Lease / 3);
         progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
-        driver = DriveAsync(run, cancellation.Token);
+        driver = DriveAsync(run, cancellation.Token, stopAtStepBoundary.Token);
+    }
+
+    /// <summary>
+    /// The activation goes away (silo shutdown, or Orleans moving it): the driver finishes the step in
+    /// flight, stops before the next and releases the lease. If the deactivation's time runs out
+    /// first, the driver is cancelled; what it had not committed is redone by the next driver.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        if (driver is not { IsCompleted: false } running) return;
+        logger.LogInformation("Run {Run}: its activation is deactivating ({Reason}); the driver stops at the next step boundary", RunId, reason.Description);
+        stopAtStepBoundary?.Cancel();
+        try
+        {
+            await running.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Run {Run}: no step boundary within the deactivation timeout; the driver is cancelled", RunId);
+            cancellation?.Cancel();
+            await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+        }
     }
 
     /// <summary>A driver that cannot renew its lease stops, so that the process that took the run over is its only driver.</summary>
@@ -103,7 +129,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         return changed;
     }
 
-    async Task DriveAsync(RunRecord run, CancellationToken ct)
+    async Task DriveAsync(RunRecord run, CancellationToken ct, CancellationToken stop)
     {
         try
         {
@@ -114,8 +140,14 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
             foreach (var adopted in await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState, CheckpointKinds.RewardModel(spec.RewardModel.Name)], ct))
                 await runs.AppendEventAsync(RunId, RunMetrics.Event("adopted",
                     $"checkpoint {adopted.Kind} v{adopted.Version} was committed but not recorded (a crash between the two): recorded now"), ct);
-            var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct);
+            var stages = new RunStages(RunId, spec, runs, GrainFactory, compute, ReportAsync, ct, stop);
             await stages.RunAsync();
+        }
+        catch (DriverStoppedException stopped)
+        {
+            logger.LogInformation("Run {Run} paused: {Where}", RunId, stopped.Message);
+            await runs.AppendEventAsync(RunId, RunMetrics.Event("paused",
+                $"its driver's silo is stopping: paused {stopped.Message}; a driver on another silo continues from there"), CancellationToken.None);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -6,7 +6,7 @@ namespace RlhfPlatform.Grains;
 /// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
 public sealed class RunStages(
     string runId, RunSpec spec, IRunStore runs, IGrainFactory grains, ComputeQueue compute,
-    Func<RunStage, int, int, Task> report, CancellationToken ct)
+    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop = default)
 {
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
@@ -45,7 +45,7 @@ public sealed class RunStages(
         if (version > 0)
             await runs.AppendEventAsync(runId, RunMetrics.Event("resumed", $"continuing RL from committed policy version {version}"), ct);
         var trainer = grains.GetGrain<IPolicyTrainerGrain>(runId);
-        var generator = grains.GetGrain<IRolloutGeneratorGrain>(GrainKeys.Join(runId, 0));
+        var generators = new RolloutFanOut(grains, runId, spec.Rollout.Generators);
         var scorer = grains.GetGrain<IRewardScorerGrain>(GrainKeys.Join(runId, rewardModel.Kind, rewardModel.Version));
         using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
         var judge = await StageException.InAsync($"{RunStage.Policy.ToWire()} loading the {environment.Name} judge", () => compute.Run(() => environment.Judge, ct));
@@ -55,9 +55,10 @@ public sealed class RunStages(
         while (version < spec.Rl.Steps)
         {
             ct.ThrowIfCancellationRequested();
+            if (stop.IsCancellationRequested) throw new DriverStoppedException($"after committed RL step {version} of {spec.Rl.Steps}");
             try
             {
-                version = await StepAsync(trainer, generator, scorer, environment, judge, stage, version);
+                version = await StepAsync(trainer, generators, scorer, environment, judge, stage, version);
             }
             catch (Exception e) when (ClusterFaults.IsTransient(e) && retries < ClusterFaults.MaxRetries)
             {
@@ -77,17 +78,17 @@ public sealed class RunStages(
         await StageException.InAsync($"{stage} start from policy version {version}", () => trainer.BeginRl(spec, version));
 
     /// <summary>One RL step from <paramref name="version"/>: rollouts, proxy and gold scores, update; returns the new version.</summary>
-    async Task<int> StepAsync(IPolicyTrainerGrain trainer, IRolloutGeneratorGrain generator, IRewardScorerGrain scorer,
+    async Task<int> StepAsync(IPolicyTrainerGrain trainer, RolloutFanOut generators, IRewardScorerGrain scorer,
         Training.Environments.ITaskEnvironment environment, Training.Rl.IRewardSource judge, string stage, int version)
     {
         int step = version + 1;
         int eos = environment.Tokenizer.EosId;
         var request = new RolloutRequest(version, environment.TrainPrompts(spec.Rl.PromptsPerStep, spec.Seed, step), spec.Rl.SamplesPerPrompt,
             spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
-        var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generator.Generate(request));
+        var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generators.Generate(request));
         float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
         double[] gold = await StageException.InAsync($"{stage} step {step} gold judging",
-            () => compute.Run(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
+            () => compute.RunInference(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
         var rolloutMetrics = new Dictionary<string, double>
         {
             ["rl/gold_reward"] = gold.Average(),
@@ -153,6 +154,7 @@ public sealed class RunStages(
     async Task EnterAsync(RunStage stage)
     {
         ct.ThrowIfCancellationRequested();
+        if (stop.IsCancellationRequested) throw new DriverStoppedException($"before stage {stage.ToWire()}");
         if (!await runs.UpdateRunAsync(runId, RunStatus.Running, stage, null, ct))
             throw new OperationCanceledException("the run ended while it was running", ct);
         await runs.AppendEventAsync(runId, RunMetrics.Event("stage", $"entered stage {stage.ToWire()}"), ct);
@@ -174,6 +176,8 @@ public sealed class RunStages(
                 await cancel();
                 ct.ThrowIfCancellationRequested();
             }
+            // The job runs in its own grain: the next driver polls it (or starts it again if it was lost).
+            if (stop.IsCancellationRequested) throw new DriverStoppedException($"while its {stage.ToWire()} job runs");
             TProgress progress;
             try
             {

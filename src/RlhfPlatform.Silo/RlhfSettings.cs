@@ -60,6 +60,8 @@ public sealed record RlhfSettings
         if (Runs.LeaseSeconds is < 6 or > 3600) throw new ArgumentException($"Rlhf:Runs:LeaseSeconds must be 6 to 3600 (got {Runs.LeaseSeconds})");
         if (Runs.DrivePeriodSeconds is < 2 or > 3600) throw new ArgumentException($"Rlhf:Runs:DrivePeriodSeconds must be 2 to 3600 (got {Runs.DrivePeriodSeconds})");
         if (Devices.Count is < 1 or > 64) throw new ArgumentException($"Rlhf:Devices:Count must be 1 to 64 (got {Devices.Count})");
+        if (Silo.ShutdownSeconds is < 5 or > 3600) throw new ArgumentException($"Rlhf:Silo:ShutdownSeconds must be 5 to 3600 (got {Silo.ShutdownSeconds})");
+        if (Silo.HeavyJobsPerDevice is < 1 or > 16) throw new ArgumentException($"Rlhf:Silo:HeavyJobsPerDevice must be 1 to 16 (got {Silo.HeavyJobsPerDevice})");
         return this;
     }
 
@@ -163,6 +165,13 @@ public sealed record SiloSettings
 {
     /// <summary>Does this silo take trainers, generators, scorers and evaluators (grains marked [HeavyWork])?</summary>
     public bool Heavy { get; init; } = true;
+    /// <summary>Heavy jobs (tensor work) each device runs at once; the silo admits Devices:Count × this many, the rest wait in its queue.</summary>
+    public int HeavyJobsPerDevice { get; init; } = 1;
+    /// <summary>
+    /// How long a stopping silo (SIGTERM) waits for its runs' drivers to reach a step boundary and its
+    /// grains to deactivate; the orchestrator's grace period must be longer (Helm: terminationGracePeriodSeconds).
+    /// </summary>
+    public int ShutdownSeconds { get; init; } = 120;
 }
 
 /// <summary>Rlhf:Data:Roots: folders a run spec's data and model paths must lie under.</summary>

@@ -20,7 +20,10 @@ public static class SiloServiceExtensions
     {
         services.AddSingleton(runStore);
         services.AddSingleton(checkpointStore);
-        services.AddSingleton(new ComputeOptions { Device = settings.Device, Threads = settings.ComputeThreads });
+        services.AddSingleton(new ComputeOptions
+        {
+            Device = settings.Device, Threads = settings.ComputeThreads, Workers = settings.Devices.Count * settings.Silo.HeavyJobsPerDevice,
+        });
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
@@ -67,6 +70,9 @@ public static class SiloServiceExtensions
         // A shorter re-drive period than Orleans' one-minute floor is for tests and small clusters.
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(Math.Min(60, settings.Runs.DrivePeriodSeconds)));
         silo.UseRlhfPlacement(settings);
+        // A stopping silo gives each run's driver this long to reach a step boundary (RunGrain.OnDeactivateAsync).
+        silo.Configure<GrainCollectionOptions>(o => o.DeactivationTimeout = TimeSpan.FromSeconds(settings.Silo.ShutdownSeconds));
+        silo.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Silo.ShutdownSeconds + 15));
         // Training steps run on the compute queue, but a 2-core machine still starves probes at times.
         silo.Configure<ClusterMembershipOptions>(o =>
         {

@@ -17,6 +17,13 @@ public sealed class BenchCommandTests
         Positive(root.GetProperty("grains_ms_per_step"));
         Positive(root.GetProperty("direct_ms_per_step"));
         Assert.True(double.IsFinite(root.GetProperty("overhead_ratio").GetDouble()));
+        // Rollout throughput: 1 generator alone, then 1, 2 and 4 generator grains on a silo running two heavy jobs at once,
+        // every fan-out sampling exactly what one generator samples.
+        var rollouts = NonEmpty(root.GetProperty("rollouts"));
+        Assert.Equal([(1, 1), (1, 2), (2, 2), (4, 2)],
+            rollouts.Select(r => (r.GetProperty("generators").GetInt32(), r.GetProperty("heavy_jobs_at_once").GetInt32())));
+        Assert.All(rollouts, r => Assert.True(r.GetProperty("same_rollouts_as_one_generator").GetBoolean(), stdout));
+        Assert.All(rollouts, r => Positive(r.GetProperty("samples_per_second")));
     }
 
     [Fact]

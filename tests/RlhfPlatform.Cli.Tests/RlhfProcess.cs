@@ -65,6 +65,20 @@ sealed class RlhfProcess : IAsyncDisposable
         }
     }
 
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Sends SIGTERM, as Kubernetes does to a pod it stops; the process shuts down by itself.</summary>
+    public void Terminate()
+    {
+        if (kill(process.Id, Sigterm) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
     /// <summary>Ends the process at once, as a crash would (no graceful shutdown).</summary>
     public async Task KillAsync()
     {

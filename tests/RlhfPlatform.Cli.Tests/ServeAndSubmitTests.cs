@@ -13,10 +13,13 @@ public sealed class ServeAndSubmitTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    async Task<string> SubmitAsync(string url, int rlSteps)
+    async Task<string> SubmitAsync(string url, int rlSteps, string algorithm = "rloo")
     {
-        string spec = Path.Combine(folder, $"tiny-{rlSteps}.json");
-        await File.WriteAllTextAsync(spec, TinySpecJson.Replace("RL_STEPS", rlSteps.ToString()));
+        string spec = Path.Combine(folder, $"tiny-{algorithm}-{rlSteps}.json");
+        string rl = algorithm == "ppo"
+            ? "\"algorithm\": \"ppo\", \"epochs\": 2, \"miniBatches\": 2, \"ppo\": { \"critic\": \"separate\", \"klTarget\": 0.5, \"rewardNormalization\": \"running\" }, "
+            : "";
+        await File.WriteAllTextAsync(spec, TinySpecJson.Replace("RL_STEPS", rlSteps.ToString()).Replace("\"rl\": { ", "\"rl\": { " + rl));
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["submit", spec, "--api", url]);
         Assert.True(exit == 0, stderr);
         return stdout.Trim();
@@ -173,30 +176,60 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
     }
 
-    [Fact]
-    public async Task ACrashBetweenACheckpointCommitAndItsRowIsAdoptedAndTheRunCompletes()
+    /// <summary>
+    /// The process dies right after a blob commit, before its run-store row: the committed version is
+    /// adopted on restart. Dying after policy v4 loses only trainer state v4 (never written: the optimizer
+    /// starts again, and the run says so); dying after trainer state v4 loses nothing, so a PPO run
+    /// (separate critic, adaptive KL, running reward normalization) ends equal to its undisturbed twin.
+    /// </summary>
+    [Theory]
+    [InlineData("rloo", "policy")]
+    [InlineData("ppo", "trainer-state")]
+    public async Task ACrashBetweenACheckpointCommitAndItsRowIsAdoptedAndTheRunCompletes(string algorithm, string crashAfterKind)
     {
         const int steps = 8;
         string outDirectory = Path.Combine(folder, "out");
         string runId;
         await using (var first = await ServedPlatform.StartAsync(outDirectory,
-            new Dictionary<string, string> { ["RLHF_FAULTPOINT"] = "after-checkpoint-commit:policy:4" }))
+            new Dictionary<string, string> { ["RLHF_FAULTPOINT"] = $"after-checkpoint-commit:{crashAfterKind}:4" }))
         {
-            runId = await SubmitAsync(first.Url, steps);
+            runId = await SubmitAsync(first.Url, steps, algorithm);
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromMinutes(3)), "the fault point never killed the process");
         }
         await using (var store = new SqliteRunStore(Path.Combine(outDirectory, "runs.db")))
-            Assert.Equal(Enumerable.Range(0, 4), (await store.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+            Assert.Equal(crashAfterKind == "policy" ? [0, 1, 2, 3] : [1, 2, 3], // v4 committed in the blob store, not recorded
+                (await store.GetCheckpointsAsync(runId)).Where(c => c.Kind == crashAfterKind).Select(c => c.Version));
 
         await using var second = await ServedPlatform.StartAsync(outDirectory);
         var run = await second.WaitForRunAsync(runId, Ended, TimeSpan.FromMinutes(3));
         Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
         await using var runs = new SqliteRunStore(Path.Combine(outDirectory, "runs.db"));
-        Assert.Equal(Enumerable.Range(0, steps + 1), (await runs.GetCheckpointsAsync(runId)).Where(c => c.Kind == "policy").Select(c => c.Version));
+        var checkpoints = await runs.GetCheckpointsAsync(runId);
+        Assert.Equal(Enumerable.Range(0, steps + 1), checkpoints.Where(c => c.Kind == "policy").Select(c => c.Version));
         var metrics = await runs.GetMetricsAsync(runId);
         foreach (string name in new[] { "rl/proxy_reward", "rl/kl" })
             Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), metrics.Where(m => m.Name == name).Select(m => m.Step));
-        Assert.Contains(await runs.GetEventsAsync(runId), e => e.Kind == "adopted" && e.Message.StartsWith("checkpoint policy v4 was committed but not recorded"));
+        var events = await runs.GetEventsAsync(runId);
+        Assert.Contains(events, e => e.Kind == "resumed" && e.Message == "continuing RL from committed policy version 4");
+        if (crashAfterKind == "policy")
+        {
+            Assert.Contains(events, e => e.Kind == "trainer-state" && e.Message.Contains("version 4"));
+            return;
+        }
+        Assert.Equal(Enumerable.Range(1, steps), checkpoints.Where(c => c.Kind == "trainer-state").Select(c => c.Version));
+        Assert.DoesNotContain(events, e => e.Kind == "trainer-state");
+
+        string twinDirectory = Path.Combine(folder, "twin");
+        string twinId;
+        await using (var twin = await ServedPlatform.StartAsync(twinDirectory))
+        {
+            twinId = await SubmitAsync(twin.Url, steps, algorithm);
+            await twin.WaitForRunAsync(twinId, Ended, TimeSpan.FromMinutes(3));
+        }
+        await using var twinStore = new SqliteRunStore(Path.Combine(twinDirectory, "runs.db"));
+        var twinMetrics = (await twinStore.GetMetricsAsync(twinId)).Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList();
+        Assert.Contains(twinMetrics, m => m.Name == "rl/value_loss");
+        Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
     }
 
     const string TinySpecJson = """

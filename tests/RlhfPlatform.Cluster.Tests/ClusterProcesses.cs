@@ -78,7 +78,10 @@ sealed class ClusterProcesses : IAsyncDisposable
     }
 
     /// <summary>Kills the silo process whose address /api/cluster shows ("S127.0.0.1:PORT:GENERATION"), as a crash would.</summary>
-    public Task KillSiloAsync(string address) => silosByPort[int.Parse(address.Split(':')[1])].KillAsync();
+    public Task KillSiloAsync(string address) => SiloAt(address).KillAsync();
+
+    /// <summary>The silo process at an address /api/cluster shows.</summary>
+    public RlhfProcess SiloAt(string address) => silosByPort[int.Parse(address.Split(':')[1])];
 
     /// <summary>The address of the active silo hosting <paramref name="grainType"/> of <paramref name="runId"/>, if any.</summary>
     public async Task<string?> HostOfAsync(string runId, string grainType)

@@ -42,6 +42,38 @@ public sealed class SiloLossTests(PostgresServerFixture postgres) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SigtermToTheSiloDrivingARunPausesItAtAStepBoundaryAndAnotherSiloContinuesWithoutRedoingAStep()
+    {
+        const int steps = 30;
+        await using var cluster = await ClusterProcesses.StartAsync(postgres, folder.Path, true, false, false);
+        var submitted = await cluster.Api.PostAsync("/api/runs", TinySpecs.Json("sigterm", steps, promptsPerStep: 8, samplesPerPrompt: 4));
+        Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync());
+        string runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        await WaitForRunAsync(cluster, runId, r => r.GetProperty("stage").GetString() == "policy" && r.GetProperty("step").GetInt32() >= 3);
+        string driver = await cluster.HostOfAsync(runId, "run") ?? throw new InvalidOperationException("the run grain shows on no silo");
+        var driverProcess = cluster.SiloAt(driver);
+        driverProcess.Terminate();
+        Assert.True(await driverProcess.WaitForExitAsync(TimeSpan.FromMinutes(2)), "the silo did not stop after SIGTERM\n" + cluster.Logs());
+        Assert.True(driverProcess.ExitCode == 0, $"the silo exited {driverProcess.ExitCode} after SIGTERM\n{cluster.Logs()}");
+
+        var run = await WaitForRunAsync(cluster, runId, r => r.GetProperty("status").GetString() is "completed" or "failed" or "cancelled");
+        Assert.True(run.GetProperty("status").GetString() == "completed", run + cluster.Logs());
+        var events = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/events");
+        var kinds = events.EnumerateArray().Select(e => (Kind: e.GetProperty("kind").GetString(), Message: e.GetProperty("message").GetString())).ToList();
+        var paused = Assert.Single(kinds, e => e.Kind == "paused");
+        Assert.Matches("paused after committed RL step [0-9]+ of 30", paused.Message);
+        // The step in flight finished before the silo went: no step was cut off and redone.
+        Assert.DoesNotContain(kinds, e => e.Kind == "retrying");
+        Assert.Contains(kinds, e => e.Kind == "resuming");
+        foreach (string name in new[] { "rl/kl", "rl/proxy_reward", "rl/gold_reward" })
+        {
+            var metrics = await cluster.Api.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?name={name}");
+            Assert.Equal(Enumerable.Range(1, steps), metrics.EnumerateArray().Select(m => m.GetProperty("step").GetInt32()));
+        }
+    }
+
     static async Task<JsonElement> WaitForRunAsync(ClusterProcesses cluster, string runId, Func<JsonElement, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);

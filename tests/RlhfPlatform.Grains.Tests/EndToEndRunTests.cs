@@ -95,6 +95,27 @@ public sealed class EndToEndRunTests(EmbeddedClusterFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task RolloutsFannedOutOverThreeGeneratorsGiveTheRunOneGeneratorGives()
+    {
+        var spec = TinyRunSpec.Create("fan-out", rlSteps: 2);
+        var one = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
+        var three = await fixture.Submission.SubmitAsync(spec with { Rollout = new RolloutSpec { Generators = 3 } }, CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(one.RunId)).Status);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(three.RunId)).Status);
+
+        var a = (await fixture.RunStore.GetMetricsAsync(one.RunId)).Where(m => m.Name.StartsWith("rl/")).ToArray();
+        var b = (await fixture.RunStore.GetMetricsAsync(three.RunId)).Where(m => m.Name.StartsWith("rl/")).ToArray();
+        Assert.NotEmpty(a);
+        Assert.Equal(a.Select(m => (m.Name, m.Step)), b.Select(m => (m.Name, m.Step)));
+        // Same tokens; log-probs of a row computed in a smaller batch may differ in the last bits.
+        Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First.Value - p.Second.Value) <= 1e-4 * Math.Max(1, Math.Abs(p.First.Value)),
+            $"{p.First.Name} step {p.First.Step}: {p.First.Value} with one generator, {p.Second.Value} with three"));
+        var generators = (await fixture.Cluster.Client.GetGrain<IClusterViewGrain>(0).Get()).Silos
+            .SelectMany(s => s.Runs).Where(r => r.RunId == three.RunId).SelectMany(r => r.Grains).Count(g => g.StartsWith("rolloutgenerator", StringComparison.Ordinal));
+        Assert.Equal(3, generators);
+    }
+
+    [Fact]
     public async Task EnsembleRewardModelIsCommittedAsOneCheckpointAndScoresWithItsAggregate()
     {
         var tiny = TinyRunSpec.Create("ensemble", rlSteps: 1);

@@ -15,7 +15,7 @@ namespace RlhfPlatform.Cli.Bench;
 public sealed record LoopBenchmarkReport(
     int Steps, int PromptsPerStep, int SamplesPerPrompt, int MaxNewTokens,
     double GrainsMsPerStep, double DirectMsPerStep,
-    double OverheadRatio, double FinalKlGrains, double FinalKlDirect, bool SameMetrics);
+    double OverheadRatio, double FinalKlGrains, double FinalKlDirect, bool SameMetrics, IReadOnlyList<RolloutThroughput> Rollouts);
 
 /// <summary>
 /// The orchestration overhead of an RL step: a run's policy stage through the grains (rollouts,
@@ -23,14 +23,29 @@ public sealed record LoopBenchmarkReport(
 /// committed to the checkpoint store, the generator reloading each version), against the same steps
 /// as direct calls on one in-memory policy. Both start from the run's committed SFT policy and reward
 /// model, with the same seeds, so their metrics must agree; the ratio is grains / direct − 1, per step
-/// after the first (steady state; each loop's one-off loading is left out).
+/// after the first (steady state; each loop's one-off loading is left out). Then the rollout throughput
+/// of the run's generator grains on its SFT policy: one generator on a silo that runs one heavy job at
+/// a time (all cores), and 1, 2 and 4 generators on a silo that runs two at once (half the cores each).
 /// </summary>
 public static class LoopBenchmark
 {
     public static async Task<LoopBenchmarkReport> RunAsync(int steps, string workDirectory, Action<string> progress, CancellationToken ct)
     {
         var spec = Spec(steps);
-        await using var platform = await EmbeddedPlatform.StartAsync(workDirectory, ct);
+        var platform = await EmbeddedPlatform.StartAsync(workDirectory, ct);
+        try
+        {
+            return await RunAsync(spec, platform, workDirectory, progress, ct);
+        }
+        finally
+        {
+            await platform.DisposeAsync();
+        }
+    }
+
+    static async Task<LoopBenchmarkReport> RunAsync(RunSpec spec, EmbeddedPlatform platform, string workDirectory, Action<string> progress, CancellationToken ct)
+    {
+        int steps = spec.Rl.Steps;
         progress($"through the grains: SFT, reward model, then {steps} RLOO steps");
         var run = await platform.Submission.SubmitAsync(spec, ct);
         // Steady state: the time from the first committed step to the last, read off the driver's progress
@@ -61,8 +76,28 @@ public static class LoopBenchmark
         var (directPerStep, directKl) = await Task.Run(() => Direct(spec, policyFolder, rewardFolder, platform.Settings.ComputeThreads), ct);
         double grainsKl = metrics.OrderBy(m => m.Step).Last().Value;
         bool same = metrics.OrderBy(m => m.Step).Select(m => m.Value).SequenceEqual(directKl);
+
+        progress("rollout throughput: 1 generator, one heavy job at a time");
+        var request = ThroughputRequest(spec);
+        var oneGenerator = await RolloutThroughputBenchmark.OneGeneratorAsync(platform, run.RunId, request);
+        var rollouts = new List<RolloutThroughput> { await RolloutThroughputBenchmark.MeasureAsync(platform, run.RunId, request, 1, oneGenerator, ct) };
+        await platform.DisposeAsync();
+        await using (var wide = await EmbeddedPlatform.StartAsync(workDirectory, ct, heavyJobsAtOnce: 2))
+            foreach (int generators in new[] { 1, 2, 4 })
+            {
+                progress($"rollout throughput: {generators} generator(s), two heavy jobs at once");
+                rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(wide, run.RunId, request, generators, oneGenerator, ct));
+            }
         return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens,
-            1000 * grainsPerStep, 1000 * directPerStep, grainsPerStep / directPerStep - 1, grainsKl, directKl[^1], same);
+            1000 * grainsPerStep, 1000 * directPerStep, grainsPerStep / directPerStep - 1, grainsKl, directKl[^1], same, rollouts);
+    }
+
+    /// <summary>A step's worth of rollouts, larger than the loop's so that shards have work: 32 prompts × 4 samples from the SFT policy.</summary>
+    static RolloutRequest ThroughputRequest(RunSpec spec)
+    {
+        using var environment = RunEnvironment.Create(spec);
+        return new RolloutRequest(0, environment.TrainPrompts(32, spec.Seed, 1), spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens,
+            spec.Rl.Temperature, SeedMix.Derive(spec.Seed, 1_000_001));
     }
 
     /// <summary>RunStages' step without grains or stores, seeded as PolicyTrainerGrain and RunStages seed it; seconds per step after the first.</summary>

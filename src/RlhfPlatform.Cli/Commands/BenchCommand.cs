@@ -57,12 +57,23 @@ public static class BenchCommand
                 final_kl_grains_nats = report.FinalKlGrains,
                 final_kl_direct_nats = report.FinalKlDirect,
                 same_metrics = report.SameMetrics,
+                rollouts = report.Rollouts.Select(r => new
+                {
+                    generators = r.Generators,
+                    heavy_jobs_at_once = r.HeavyJobsAtOnce,
+                    samples_per_second = r.SamplesPerSecond,
+                    tokens_per_second = r.TokensPerSecond,
+                    same_rollouts_as_one_generator = r.SameRolloutsAsOneGenerator,
+                }),
             }, JsonOptions));
             else
             {
                 Console.WriteLine($"RLOO steps: {report.Steps} ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
                 Console.WriteLine($"through grains: {report.GrainsMsPerStep:F1} ms/step   direct: {report.DirectMsPerStep:F1} ms/step   overhead: {report.OverheadRatio:P1}");
                 Console.WriteLine($"same metrics in both loops: {(report.SameMetrics ? "yes" : "no")} (final KL {report.FinalKlGrains:F4} / {report.FinalKlDirect:F4})");
+                foreach (var r in report.Rollouts)
+                    Console.WriteLine($"rollouts: {r.Generators} generator(s), {r.HeavyJobsAtOnce} heavy job(s) at once: {r.SamplesPerSecond:F1} samples/s, " +
+                        $"{r.TokensPerSecond:F0} tokens/s{(r.SameRolloutsAsOneGenerator ? "" : "  (rollouts differ from one generator's!)")}");
             }
             return 0;
         }

@@ -28,13 +28,15 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     public RunSubmission Submission => host.Services.GetRequiredService<RunSubmission>();
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    /// <param name="computeThreads">libtorch intra-op threads of the compute queue; 0: one per core</param>
-    public static async Task<EmbeddedPlatform> StartAsync(string outDirectory, CancellationToken ct, int computeThreads = 0)
+    /// <param name="computeThreads">libtorch intra-op threads of each compute worker; 0: the cores shared among the workers</param>
+    /// <param name="heavyJobsAtOnce">heavy jobs the silo runs at once (Rlhf:Silo:HeavyJobsPerDevice on its one device)</param>
+    public static async Task<EmbeddedPlatform> StartAsync(string outDirectory, CancellationToken ct, int computeThreads = 0, int heavyJobsAtOnce = 1)
     {
         var settings = RlhfSettings.Embedded(outDirectory) with
         {
             Cluster = new ClusterSettings { SiloPort = FreePort.Pick(), GatewayPort = FreePort.Pick() },
             ComputeThreads = computeThreads,
+            Silo = new SiloSettings { HeavyJobsPerDevice = heavyJobsAtOnce },
         };
         var stores = await Stores.OpenAsync(settings.Validate(), ct);
         IHost? host = null;
@@ -52,8 +54,13 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         }
     }
 
+    bool disposed;
+
+    /// <summary>Stops the silo and closes the stores; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         await host.StopAsync(CancellationToken.None);
         host.Dispose();
         await stores.DisposeAsync();

@@ -14,6 +14,31 @@ static class SamplingLoop
     /// <summary>Last-position logits [B, V] given the full id and mask buffers and how many positions are filled.</summary>
     public delegate Tensor NextLogits(Tensor ids, Tensor mask, long filled);
 
+    /// <summary>The next token ids [B] and their log-probs [B] from last-position logits [B, V], at decode step <paramref name="step"/>.</summary>
+    public delegate (Tensor Tokens, Tensor LogProbs) NextTokens(Tensor logits, int step);
+
+    /// <summary>One generator for the whole batch.</summary>
+    public static NextTokens Shared(GenerationOptions options, Generator rng) => (logits, _) => TokenSampler.Next(logits, options, rng);
+
+    /// <summary>
+    /// Each row's uniforms [B, max new tokens], drawn up front from the row's own seed: a row samples
+    /// the same tokens whatever batch it is in.
+    /// </summary>
+    public static Tensor RowUniforms(IReadOnlyList<long> rowSeeds, int maxNewTokens, Device device)
+    {
+        var values = new double[rowSeeds.Count * maxNewTokens];
+        for (int r = 0; r < rowSeeds.Count; r++)
+        {
+            using var rng = new Generator((ulong)rowSeeds[r]);
+            using var row = rand(maxNewTokens, ScalarType.Float64, generator: rng);
+            row.data<double>().CopyTo(values, r * maxNewTokens);
+        }
+        return tensor(values, [rowSeeds.Count, maxNewTokens], device: device);
+    }
+
+    public static NextTokens PerRow(GenerationOptions options, Tensor rowUniforms) =>
+        (logits, step) => TokenSampler.Next(logits, options, rowUniforms.select(1, step));
+
     /// <returns>the longest prompt's length</returns>
     public static int Validate(ILanguageModel model, IReadOnlyList<int[]> prompts, GenerationOptions options)
     {
@@ -27,7 +52,7 @@ static class SamplingLoop
         return longestPrompt;
     }
 
-    public static GenerationResult Run(ILanguageModel model, IReadOnlyList<int[]> prompts, GenerationOptions options, Generator rng,
+    public static GenerationResult Run(ILanguageModel model, IReadOnlyList<int[]> prompts, GenerationOptions options, NextTokens nextTokens,
         Action<int>? afterToken, NextLogits nextLogits)
     {
         var config = model.Config;
@@ -50,7 +75,7 @@ static class SamplingLoop
         {
             using var scope = NewDisposeScope();
             long filled = longestPrompt + steps;
-            var (next, logProb) = TokenSampler.Next(nextLogits(ids, mask, filled), options, rng);
+            var (next, logProb) = nextTokens(nextLogits(ids, mask, filled), steps);
             ids.select(1, filled).copy_(next.masked_fill(finished, padId));
             mask.select(1, filled).copy_(finished.logical_not());
             logProbs.select(1, steps).copy_(logProb.masked_fill(finished, TorchScalars.Zero));

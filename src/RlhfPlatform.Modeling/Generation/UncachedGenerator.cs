@@ -11,7 +11,7 @@ public static class UncachedGenerator
     {
         SamplingLoop.Validate(model, prompts, options);
         if (prompts.Count == 0) return new GenerationResult([], []);
-        return SamplingLoop.Run(model, prompts, options, rng, afterToken, (ids, mask, filled) =>
+        return SamplingLoop.Run(model, prompts, options, SamplingLoop.Shared(options, rng), afterToken, (ids, mask, filled) =>
             model.Logits(ids.narrow(1, 0, filled), mask.narrow(1, 0, filled), null).select(1, -1));
     }
 }

@@ -31,4 +31,11 @@ public sealed class KlController
         double error = Math.Clamp(observedKl / t - 1, -ErrorClip, ErrorClip);
         Value *= 1 + error * samples / horizon;
     }
+
+    /// <summary>Sets the coefficient an interrupted controller had reached (a resumed run continues from it).</summary>
+    public void Restore(double value)
+    {
+        if (!(value >= 0) || double.IsInfinity(value)) throw new InvalidDataException($"a saved KL coefficient must be finite and non-negative (got {value})");
+        Value = value;
+    }
 }

@@ -3,6 +3,7 @@ using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
 using RlhfPlatform.Modeling.Optimization;
+using RlhfPlatform.Modeling.Checkpoints;
 
 namespace RlhfPlatform.Training.Rl;
 
@@ -119,8 +120,11 @@ public static class Ppo
 }
 
 /// <summary>Learns from scored rollouts with PPO: a critic, GAE, clipped policy and value losses, a KL controller.</summary>
-public sealed class PpoTrainer : IPolicyUpdate, IDisposable
+public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
 {
+    const string CriticFileName = "critic.safetensors";
+    const string ControllerFileName = "ppo-state.json";
+
     readonly CausalLm policy;
     readonly ILanguageModel reference;
     readonly PpoOptions options;
@@ -182,7 +186,8 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         using var valueCoef = options.ValueCoef.ToScalar();
         using var minusEntropyCoef = (-options.EntropyCoef).ToScalar();
         var totals = new MeanAccumulator();
-        var rng = new Random(SeedMix.Derive(options.Seed, StepsDone));
+        // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
+        var rng = new Random(SeedMix.Derive(options.Seed, options.LrSchedule.FirstStep + StepsDone));
         policy.train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
@@ -233,6 +238,51 @@ public sealed class PpoTrainer : IPolicyUpdate, IDisposable
         metrics["rl/response_tokens"] = rollouts.Responses.Average(r => r.Length);
         return new TrainingStepMetrics(StepsDone, metrics);
     }
+
+    /// <summary>
+    /// Everything PPO carries between steps besides the policy weights: AdamW moments (policy and
+    /// critic), the critic (value head, or the separate value model), the KL coefficient and the reward
+    /// normalizer's running moments.
+    /// </summary>
+    public void SaveState(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        optimizer.Save(Path.Combine(folder, AdamW.StateFileName));
+        SafeTensors.Write(Path.Combine(folder, CriticFileName), CriticParameters());
+        File.WriteAllText(Path.Combine(folder, ControllerFileName),
+            System.Text.Json.JsonSerializer.Serialize(new ControllerState(Kl.Value, normalizer.Save())));
+    }
+
+    public void LoadState(string folder)
+    {
+        optimizer.Load(Path.Combine(folder, AdamW.StateFileName));
+        string criticPath = Path.Combine(folder, CriticFileName);
+        using (var file = SafeTensorsFile.Open(criticPath))
+        using (no_grad())
+        {
+            var parameters = CriticParameters().ToArray();
+            if (file.Entries.Count != parameters.Length)
+                throw new InvalidDataException($"{criticPath}: {file.Entries.Count} critic tensors, this critic has {parameters.Length}");
+            foreach (var (name, parameter) in parameters)
+            {
+                if (!file.Entries.ContainsKey(name)) throw new InvalidDataException($"{criticPath}: no '{name}' (a critic of another kind or shape)");
+                using var value = file.Read(name);
+                if (!value.shape.SequenceEqual(parameter.shape))
+                    throw new InvalidDataException($"{criticPath}: '{name}' has shape [{string.Join(", ", value.shape)}], the critic has [{string.Join(", ", parameter.shape)}]");
+                parameter.copy_(value);
+            }
+        }
+        string controllerPath = Path.Combine(folder, ControllerFileName);
+        var state = System.Text.Json.JsonSerializer.Deserialize<ControllerState>(File.ReadAllText(controllerPath))
+            ?? throw new InvalidDataException($"{controllerPath}: empty PPO state");
+        Kl.Restore(state.KlCoef);
+        normalizer.Restore(state.Normalizer);
+    }
+
+    IEnumerable<(string Name, Tensor Tensor)> CriticParameters() =>
+        (sharedHead is not null ? sharedHead.named_parameters() : critic!.named_parameters()).Select(p => (p.name, (Tensor)p.parameter));
+
+    sealed record ControllerState(double KlCoef, RewardNormalizer.State Normalizer);
 
     /// <summary>
     /// π_old, π_ref (per token, at the sampling temperature) and V_old on the sampled tokens, before any

@@ -52,4 +52,16 @@ public sealed class RewardNormalizer(RewardNormalization mode)
         sumSquares += batchSumSquares + delta * delta * count * n / total;
         count = total;
     }
+
+    /// <summary>The running moments, for a resumed trainer.</summary>
+    public sealed record State(long Count, double Mean, double SumSquares);
+
+    public State Save() => new(count, mean, sumSquares);
+
+    public void Restore(State state)
+    {
+        if (state.Count < 0 || !double.IsFinite(state.Mean) || !(state.SumSquares >= 0) || double.IsInfinity(state.SumSquares))
+            throw new InvalidDataException($"invalid saved reward-normalizer moments (count {state.Count}, mean {state.Mean}, sum of squares {state.SumSquares})");
+        (count, mean, sumSquares) = (state.Count, state.Mean, state.SumSquares);
+    }
 }
