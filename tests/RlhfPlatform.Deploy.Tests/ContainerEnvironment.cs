@@ -58,7 +58,7 @@ internal static partial class ContainerEnvironment
 /// <summary>Sets a container's environment on this process for the scope's lifetime (and hides the runner's own).</summary>
 internal sealed class EnvironmentScope : IDisposable
 {
-    static readonly string[] Prefixes = ["Rlhf__", "POD_", "ORLEANS_", "DOTNET_SHUTDOWNTIMEOUTSECONDS", "ASPNETCORE_URLS"];
+    static readonly string[] Prefixes = ["Rlhf__", "POD_", "ORLEANS_", "ASPNETCORE_URLS"];
     readonly Dictionary<string, string?> saved = new();
 
     public EnvironmentScope(IReadOnlyDictionary<string, string> env)
