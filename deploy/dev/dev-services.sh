@@ -24,6 +24,8 @@ api_port="${RLHF_DEV_API_PORT:-8080}"
 silo_port_base="${RLHF_DEV_SILO_PORT:-11111}"
 gateway_port_base="${RLHF_DEV_GATEWAY_PORT:-30000}"
 silo_http_base="${RLHF_DEV_SILO_HTTP_PORT:-8080}"
+# SIGTERM: how long a stopping silo waits for its runs to reach a step boundary (Rlhf:Silo:ShutdownSeconds).
+shutdown_seconds="${RLHF_DEV_SHUTDOWN_SECONDS:-60}"
 rlhf_bin="${RLHF_BIN:-$repo/src/RlhfPlatform.Cli/bin/Debug/net10.0/linux-x64/rlhf}"
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 account=devstoreaccount1
@@ -137,7 +139,7 @@ start_cluster() {
     start_process "silo$i" "$dir/run/silo$i.log" env \
       Rlhf__Silo__Heavy=$heavy Rlhf__Cluster__AdvertisedAddress=127.0.0.1 \
       Rlhf__Cluster__SiloPort=$(( silo_port_base + i - 1 )) Rlhf__Cluster__GatewayPort=$(( gateway_port_base + i - 1 )) \
-      Rlhf__WorkDirectory="$dir/run/silo$i-work" \
+      Rlhf__WorkDirectory="$dir/run/silo$i-work" Rlhf__Silo__ShutdownSeconds="$shutdown_seconds" \
       bash -c 'set -a; source "$0"; set +a; exec "$@"' "$dir/env.sh" \
       "$rlhf_bin" serve --role silo --urls "http://127.0.0.1:$(( silo_http_base + i ))" --out "$dir/out"
   done
@@ -156,10 +158,11 @@ stop_process() { # name
   [[ -f $pid_file ]] || return 0
   pid="$(cat "$pid_file")"
   if kill -0 "$pid" 2>/dev/null; then
-    # SIGTERM: the silo stops gracefully (leaves the cluster, hands over its grains); give it the time it asks.
+    # SIGTERM: a silo's runs finish their step and pause, then it leaves the cluster; give it the time it asks.
+    local limit=$(( shutdown_seconds + 30 ))
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then echo "$1 did not stop in 60 s: killing it" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
+    for _ in $(seq $(( limit * 5 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then echo "$1 did not stop in $limit s: killing it" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   rm -f "$pid_file"
   echo "$1: stopped"
