@@ -55,6 +55,29 @@ public sealed class ChartTests
                 Assert.False(container.Resources?.Limits?.ContainsKey("nvidia.com/gpu") ?? false, $"{owner} asks for a GPU");
     }
 
+    [Theory]
+    [InlineData("tests.enabled=false")]
+    [InlineData("migration.enabled=false")]
+    [InlineData("rbac.create=false,serviceAccount.create=false")]
+    [InlineData("networkPolicy.enabled=true")]
+    [InlineData("networkPolicy.enabled=true,networkPolicy.restrictEgress=true")]
+    [InlineData("silo.antiAffinity=hard,silo.replicas=3")]
+    [InlineData("silo.podDisruptionBudget.enabled=false,api.podDisruptionBudget.enabled=false")]
+    [InlineData("silo.resources=null")]
+    [InlineData("ingress.enabled=true,tests.apiKeySecret.name=reader")]
+    public async Task Optional_parts_render_into_valid_manifests(string sets)
+    {
+        // Each combination parses strictly (RenderAsync) and keeps the GPU limit and the readiness probe.
+        var chart = await RenderedChart.RenderAsync(null, sets);
+        var silo = Assert.Single(chart.Deployment("silo").Spec.Template.Spec.Containers);
+        Assert.Equal("1", silo.Resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal("/api/readyz", silo.ReadinessProbe.HttpGet.Path);
+        if (sets.Contains("hard", StringComparison.Ordinal))
+            Assert.NotNull(chart.Deployment("silo").Spec.Template.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution);
+        if (sets.Contains("rbac.create=false", StringComparison.Ordinal))
+            Assert.Empty(chart.All<V1Role>());
+    }
+
     [Fact]
     public async Task A_cpu_silo_asks_for_no_GPU()
     {
