@@ -34,7 +34,8 @@ check() {
   echo "== $name: helm lint --strict $*"
   "$helm" lint --strict "$chart" "$@"
   echo "== $name: helm template $*"
-  "$helm" template rlhf "$chart" --namespace rlhf "$@" > "$work/$name.yaml"
+  # helm 3.6.2 renders for Kubernetes 1.20 unless told; the chart needs 1.21+ (policy/v1 PodDisruptionBudget).
+  "$helm" template rlhf "$chart" --namespace rlhf --kube-version 1.29.0 "$@" > "$work/$name.yaml"
   echo "   $(grep -c '^kind: ' "$work/$name.yaml") objects: $(grep '^kind: ' "$work/$name.yaml" | cut -d' ' -f2 | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}' | sed 's/, $//')"
 }
 

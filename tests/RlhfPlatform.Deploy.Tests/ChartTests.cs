@@ -29,9 +29,17 @@ public sealed class ChartTests
     [InlineData("silo.shutdownTimeoutSeconds=590", "shutdownTimeoutSeconds + 15 must be below silo.terminationGracePeriodSeconds")]
     public async Task Refuses_values_that_could_not_run(string set, string reason)
     {
-        var (code, output) = await Helm.RunAsync("template", "rlhf", Helm.Chart, "--set", set);
+        var (code, output) = await Helm.RunAsync("template", "rlhf", Helm.Chart, "--kube-version", Helm.KubeVersion, "--set", set);
         Assert.True(code != 0, $"helm rendered --set {set}:\n{output}");
         Assert.Contains(reason, output);
+    }
+
+    [Fact]
+    public async Task Refuses_a_cluster_older_than_policy_v1()
+    {
+        var (code, output) = await Helm.RunAsync("template", "rlhf", Helm.Chart, "--kube-version", "1.20.0");
+        Assert.NotEqual(0, code);
+        Assert.Contains("kubeVersion", output);
     }
 
     [Theory]
@@ -221,6 +229,11 @@ public sealed class ChartTests
         var orleansRule = Assert.Single(silo.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "silo"));
         Assert.Equal(2, orleansRule.FromProperty.Count);
         Assert.Single(chart.All<V1Ingress>());
+        // The helm test pod (the release's labels, no policy of its own) may still reach the api.
+        var api = Assert.Single(policies, p => p.Metadata.Labels["app.kubernetes.io/component"] == "api");
+        var testPod = Assert.Single(chart.All<V1Pod>());
+        Assert.Contains(api.Spec.Ingress.Single().FromProperty, peer => peer.PodSelector?.MatchLabels is { } labels
+            && labels.All(l => testPod.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
     }
 
     static string Describe(V1EnvVar e) =>

@@ -10,6 +10,8 @@ namespace RlhfPlatform.Deploy.Tests;
 internal static class Helm
 {
     public const string Version = "3.6.2";
+    /// <summary>The Kubernetes version templates render for: helm 3.6.2 assumes 1.20 offline, below the chart's kubeVersion (policy/v1 PDBs need 1.21).</summary>
+    public const string KubeVersion = "1.29.0";
     static readonly SemaphoreSlim InstallLock = new(1, 1);
     static readonly string Home = Directory.CreateTempSubdirectory("rlhf-helm-home-").FullName;
 
@@ -30,7 +32,7 @@ internal static class Helm
     /// <summary>`helm template` of the chart with a values file and --set pairs; fails the test if helm does.</summary>
     public static async Task<string> TemplateAsync(string? valuesFile, params string[] sets)
     {
-        var arguments = new List<string> { "template", "rlhf", Chart, "--namespace", "rlhf" };
+        var arguments = new List<string> { "template", "rlhf", Chart, "--namespace", "rlhf", "--kube-version", KubeVersion };
         if (valuesFile != null) arguments.AddRange(["-f", Path.Combine(RepoPaths.Root, valuesFile)]);
         foreach (var set in sets) arguments.AddRange(["--set", set]);
         var (code, output) = await RunAsync([.. arguments]);
