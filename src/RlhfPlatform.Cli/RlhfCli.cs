@@ -23,6 +23,7 @@ public static class RlhfCli
             CancelCommand.Create(),
             CompareCommand.Create(),
             KeysCommand.Create(),
+            MigrateCommand.Create(),
             GenerateCommand.Create(),
             TokenizeCommand.Create(),
             BenchCommand.Create(),

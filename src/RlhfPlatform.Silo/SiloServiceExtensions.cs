@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Messaging;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -38,14 +39,24 @@ public static class SiloServiceExtensions
     }
 
     /// <summary>
-    /// Clustering by kind (localhost: this process alone; postgres: membership and reminders in PostgreSQL),
+    /// Clustering by kind (localhost: this process alone; postgres: membership and reminders in PostgreSQL;
+    /// kubernetes: postgres with the silo's identity from its pod),
     /// reminders, and <see cref="UseRlhfPlacement"/>.
     /// </summary>
     public static ISiloBuilder UseRlhfClustering(this ISiloBuilder silo, RlhfSettings settings)
     {
         var cluster = settings.Cluster;
-        if (cluster.Kind == "postgres")
+        if (cluster.Kind is "postgres" or "kubernetes")
         {
+            if (cluster.Kind == "kubernetes")
+            {
+                // Orleans' Kubernetes hosting: silo name = pod name, advertised address = pod IP, cluster identity from the
+                // pod's orleans/* labels; one or two silos watch the cluster's pods and declare the silo of a deleted pod dead.
+                // Membership stays in PostgreSQL. Validate() made POD_* and ORLEANS_* agree with the settings below, so the
+                // options it sets and the ones set here (registered after, so they win) are the same values.
+                silo.UseKubernetesHosting(o => o.Configure(k => k.DeleteDefunctSiloPods = cluster.DeleteDefunctSiloPods));
+                silo.Configure<SiloOptions>(o => o.SiloName = cluster.Pod.Name);
+            }
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
             silo.ConfigureEndpoints(AdvertisedAddress(cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
             AddPostgresTables(silo.Services, cluster);
@@ -90,7 +101,7 @@ public static class SiloServiceExtensions
     /// <summary>The api role's connection to the cluster: the gateways of the same membership.</summary>
     public static IClientBuilder UseRlhfClustering(this IClientBuilder client, ClusterSettings cluster)
     {
-        if (cluster.Kind == "postgres")
+        if (cluster.Kind is "postgres" or "kubernetes")
         {
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
             AddPostgresTables(client.Services, cluster);
@@ -111,5 +122,7 @@ public static class SiloServiceExtensions
     }
 
     static IPAddress AdvertisedAddress(ClusterSettings cluster) =>
-        string.IsNullOrEmpty(cluster.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(cluster.AdvertisedAddress);
+        !string.IsNullOrEmpty(cluster.AdvertisedAddress) ? IPAddress.Parse(cluster.AdvertisedAddress)
+        : cluster.Kind == "kubernetes" ? IPAddress.Parse(cluster.Pod.IP)
+        : IPAddress.Loopback;
 }

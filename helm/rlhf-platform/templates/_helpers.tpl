@@ -72,8 +72,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/*
-Configuration shared by the silos and the api: the stores (connection strings from existing
-Secrets, never from values) and the Orleans cluster identity.
+Configuration shared by the silos, the api and the migration Job: the stores (connection strings from existing
+Secrets, never from values) and the Orleans cluster (membership in the run store's PostgreSQL, identity from values).
 */}}
 {{- define "rlhf-platform.commonEnv" -}}
 - name: Rlhf__RunStore__Kind
@@ -94,8 +94,38 @@ Secrets, never from values) and the Orleans cluster identity.
   value: {{ required "checkpointStore.container is required" .Values.checkpointStore.container | quote }}
 - name: Rlhf__Cluster__Kind
   value: kubernetes
+- name: Rlhf__Cluster__ConnectionString
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.runStore.existingSecret | quote }}
+      key: {{ .Values.runStore.key | quote }}
 - name: Rlhf__Cluster__ServiceId
   value: {{ include "rlhf-platform.serviceId" . | quote }}
 - name: Rlhf__Cluster__ClusterId
   value: {{ include "rlhf-platform.clusterId" . | quote }}
+{{- end -}}
+
+{{/* The scratch volume every container mounts at /tmp (the root filesystem is read-only). */}}
+{{- define "rlhf-platform.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    {{- with . }}
+    sizeLimit: {{ . }}
+    {{- end }}
+{{- end -}}
+
+{{/* Egress when networkPolicy.restrictEgress: DNS, the release's own pods, and networkPolicy.egressTo. */}}
+{{- define "rlhf-platform.egressRules" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "rlhf-platform.selectorLabels" . | nindent 10 }}
+{{- with .Values.networkPolicy.egressTo }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}

@@ -29,7 +29,8 @@ public static class ServeCommand
 
     static async Task<int> RunAsync(string role, string? urls, string outDirectory, bool insecureNoAuth, CancellationToken ct)
     {
-        var settings = Settings(Path.GetFullPath(outDirectory)).Validate();
+        var settings = Settings(Path.GetFullPath(outDirectory)).Validate(role);
+        if (role != "api") TorchBuild.RequireDevice(settings);
         await using var stores = await Stores.OpenAsync(settings, ct);
         bool servesApi = role != "silo";
         if (servesApi) await ServeAccess.CheckAsync(urls, insecureNoAuth, stores.RunStore, ct);
@@ -44,18 +45,19 @@ public static class ServeCommand
     }
 
     /// <summary>The "Rlhf" configuration section over the embedded stores under <paramref name="outDirectory"/>.</summary>
-    internal static RlhfSettings Settings(string outDirectory)
+    public static RlhfSettings Settings(string outDirectory)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Rlhf");
+        var root = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var configuration = root.GetSection("Rlhf");
         var embedded = RlhfSettings.Embedded(outDirectory);
         var configured = configuration.Get<RlhfSettings>() ?? embedded;
-        return configured with
+        return (configured with
         {
             RunStore = string.IsNullOrEmpty(configuration["RunStore:Kind"]) ? embedded.RunStore : configured.RunStore,
             CheckpointStore = string.IsNullOrEmpty(configuration["CheckpointStore:Kind"]) ? embedded.CheckpointStore : configured.CheckpointStore,
             WorkDirectory = string.IsNullOrEmpty(configuration["WorkDirectory"]) ? embedded.WorkDirectory : configured.WorkDirectory,
             // The operator's roots, plus the data folder under --out.
             Data = new DataSettings { Roots = [.. configured.Data.Roots, Path.Combine(outDirectory, "data")] },
-        };
+        }).WithPodEnvironment(root);
     }
 }

@@ -55,8 +55,8 @@ public static class PlatformHost
         builder.Services.AddRlhfAdminApi(new RlhfPlatform.Contracts.DataRoots(settings.Data.Roots), insecureNoAuth);
         var app = builder.Build();
         if (role is "all" or "api") app.UseRlhfAdminApi();
-        // A silo without the API still answers liveness probes.
-        else app.MapGet("/api/healthz", () => Results.Ok(new { status = "ok", role }));
+        // A silo without the API still answers the liveness and readiness probes.
+        else app.UseRlhfProbes();
         return app;
     }
 
