@@ -99,9 +99,12 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
         await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
-        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
+        // Trainer state first: a policy version is only ever committed with its trainer state already there,
+        // so a resume from any committed version continues exactly. A crash between the two leaves a
+        // trainer state one version ahead; the step is redone and its identical state adopted.
         if (rl is IResumableUpdate resumable)
             await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, next, resumable.SaveState, default);
+        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
         version = next;
         return new PolicyUpdate(next, values);
     }

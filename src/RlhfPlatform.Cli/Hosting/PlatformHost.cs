@@ -21,6 +21,8 @@ public static class PlatformHost
         ConfigureLogging(builder.Logging, logLevel);
         // The demo reports every run's outcome itself; a grain's log line would cut through its live progress display.
         builder.Logging.AddFilter("RlhfPlatform", LogLevel.Critical);
+        // stdout carries the command's results (tables, --json): any log line goes to stderr.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.UseOrleans(silo =>
         {
             silo.UseRlhfClustering(settings);

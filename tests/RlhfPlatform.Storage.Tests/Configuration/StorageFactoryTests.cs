@@ -22,9 +22,14 @@ public sealed class StorageFactoryTests
     public void Builds_the_checkpoint_store_of_the_configured_kind()
     {
         Assert.IsType<LocalFolderCheckpointStore>(StorageFactory.CreateCheckpointStore(new CheckpointStoreOptions { Kind = "local", Path = "/tmp/ckpt" }));
-        Assert.IsType<AzureBlobCheckpointStore>(StorageFactory.CreateCheckpointStore(new CheckpointStoreOptions
+        // Blob calls retry while the service is away (CheckpointStore:RetrySeconds); 0 leaves the store bare.
+        Assert.IsType<RetryingCheckpointStore>(StorageFactory.CreateCheckpointStore(new CheckpointStoreOptions
         {
             Kind = "azure-blob", ConnectionString = AzuriteFixture.ConnectionStringFor(10000), Container = "checkpoints",
+        }));
+        Assert.IsType<AzureBlobCheckpointStore>(StorageFactory.CreateCheckpointStore(new CheckpointStoreOptions
+        {
+            Kind = "azure-blob", ConnectionString = AzuriteFixture.ConnectionStringFor(10000), Container = "checkpoints", RetrySeconds = 0,
         }));
     }
 
