@@ -49,6 +49,7 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
             FaultPoints.Hit($"after-checkpoint-commit:{kind}:{version}");
             await runs.RecordCheckpointAsync(checkpoint, ct);
             logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);
+            KeepAsCached(runId, kind, version, folder, checkpoint);
             return checkpoint;
         }
         finally
@@ -56,6 +57,28 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The folder just committed (or adopted: same manifest sha256, so the same files) becomes this silo's
+    /// cached copy of the version: grains on this silo load it without fetching it back from the store.
+    /// </summary>
+    void KeepAsCached(string runId, string kind, int version, string folder, CheckpointRef checkpoint)
+    {
+        string cached = CacheFolder(runId, kind, version);
+        if (Directory.Exists(cached)) return;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
+            Directory.Move(folder, cached);
+        }
+        catch (IOException e)
+        {
+            logger.LogDebug("Checkpoint {Ref} not kept in the local cache: {Error}", checkpoint.Uri, e.Message);
+        }
+    }
+
+    string CacheFolder(string runId, string kind, int version) =>
+        Path.Combine(Cache, runId, kind, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
     /// The version is committed already: by this same work before a crash cut it off from its run-store
@@ -142,7 +165,7 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
     /// <summary>Local folder holding the committed checkpoint, downloaded (and verified) on first use.</summary>
     public async Task<string> FetchAsync(string runId, string kind, int version, CancellationToken ct)
     {
-        string folder = Path.Combine(Cache, runId, kind, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string folder = CacheFolder(runId, kind, version);
         if (Directory.Exists(folder)) return folder;
         string partial = folder + ".partial-" + Guid.NewGuid().ToString("N");
         try
