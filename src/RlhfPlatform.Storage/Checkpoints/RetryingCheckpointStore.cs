@@ -1,7 +1,4 @@
-using Polly;
 using RlhfPlatform.Contracts;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace RlhfPlatform.Storage.Checkpoints;
 
@@ -14,23 +11,12 @@ namespace RlhfPlatform.Storage.Checkpoints;
 public sealed class RetryingCheckpointStore : ICheckpointStore
 {
     readonly ICheckpointStore inner;
-    readonly ResiliencePipeline pipeline;
+    readonly BoundedBackoff<CheckpointStoreUnavailableException> backoff;
 
     RetryingCheckpointStore(ICheckpointStore inner, TimeSpan bound)
     {
         this.inner = inner;
-        pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = bound })
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<CheckpointStoreUnavailableException>(),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                UseJitter = true,
-            })
-            .Build();
+        backoff = new BoundedBackoff<CheckpointStoreUnavailableException>(bound, _ => true);
     }
 
     /// <summary>The store itself when <paramref name="bound"/> is zero.</summary>
@@ -60,27 +46,6 @@ public sealed class RetryingCheckpointStore : ICheckpointStore
     async Task RunAsync(Func<CancellationToken, Task> call, CancellationToken ct) =>
         await RunAsync(async t => { await call(t); return true; }, ct);
 
-    async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        CheckpointStoreUnavailableException? last = null;
-        try
-        {
-            return await pipeline.ExecuteAsync(async t =>
-            {
-                try
-                {
-                    return await call(t);
-                }
-                catch (CheckpointStoreUnavailableException e)
-                {
-                    last = e;
-                    throw;
-                }
-            }, ct);
-        }
-        catch (TimeoutRejectedException) when (last is not null)
-        {
-            throw new CheckpointStoreUnavailableException($"{last.Message} (still failing after retrying)", last);
-        }
-    }
+    Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) =>
+        backoff.ExecuteAsync(call, last => new CheckpointStoreUnavailableException($"{last.Message} (still failing after retrying)", last), ct);
 }

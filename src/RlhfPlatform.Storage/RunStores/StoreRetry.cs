@@ -1,7 +1,4 @@
 using System.Data.Common;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace RlhfPlatform.Storage.RunStores;
 
@@ -15,35 +12,19 @@ internal sealed class StoreRetry
 {
     public static readonly TimeSpan DefaultBound = TimeSpan.FromMinutes(2);
 
-    readonly ResiliencePipeline pipeline;
+    readonly BoundedBackoff<DbException> backoff;
     readonly TimeProvider clock;
     int retrying;
     long failingSinceTicks;
 
     public StoreRetry(TimeSpan bound, Func<DbException, bool> isTransient, TimeProvider? clock = null)
     {
-        Bound = bound;
         this.clock = clock ?? TimeProvider.System;
-        pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = bound })
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<DbException>(isTransient),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                UseJitter = true,
-                OnRetry = _ =>
-                {
-                    Interlocked.CompareExchange(ref failingSinceTicks, this.clock.GetUtcNow().UtcTicks, 0);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        backoff = new BoundedBackoff<DbException>(bound, isTransient,
+            () => Interlocked.CompareExchange(ref failingSinceTicks, this.clock.GetUtcNow().UtcTicks, 0));
     }
 
-    public TimeSpan Bound { get; }
+    public TimeSpan Bound => backoff.Bound;
 
     /// <summary>Since when some unit of work has been retrying against an unreachable database; null while none is.</summary>
     public DateTimeOffset? FailingSince => Volatile.Read(ref retrying) > 0 && Interlocked.Read(ref failingSinceTicks) is var ticks and > 0
@@ -52,30 +33,14 @@ internal sealed class StoreRetry
     public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> work, Func<DbException, RunStoreUnavailableException?> asUnavailable,
         CancellationToken ct)
     {
-        DbException? last = null;
         bool succeeded = false;
         Interlocked.Increment(ref retrying);
         try
         {
-            var result = await pipeline.ExecuteAsync(async token =>
-            {
-                try
-                {
-                    return await work(token);
-                }
-                catch (DbException failure)
-                {
-                    last = failure;
-                    throw;
-                }
-            }, ct);
+            var result = await backoff.ExecuteAsync(work, last => new RunStoreUnavailableException(
+                $"{asUnavailable(last)?.Message ?? last.Message} (still failing after retrying for {Bound.TotalSeconds:0} s)", last), ct);
             succeeded = true;
             return result;
-        }
-        catch (TimeoutRejectedException) when (last is not null)
-        {
-            string cause = asUnavailable(last)?.Message ?? last.Message;
-            throw new RunStoreUnavailableException($"{cause} (still failing after retrying for {Bound.TotalSeconds:0} s)", last);
         }
         finally
         {
