@@ -39,17 +39,7 @@ public static class ExperimentSpecParser
     /// <exception cref="RunSpecException">the experiment or one of its runs is invalid; the message names which and why</exception>
     public static IReadOnlyList<RunSpec> Expand(string json, string? baseDirectory = null, DataRoots? roots = null)
     {
-        ICollection<NJsonSchema.Validation.ValidationError> errors;
-        try
-        {
-            errors = Schema.Value.Validate(json);
-        }
-        catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException)
-        {
-            throw new RunSpecException($"experiment spec is not valid JSON: {e.Message}");
-        }
-        if (errors.Count > 0)
-            throw new RunSpecException("experiment spec does not match the schema: " + string.Join("; ", errors.Select(RunSpecParser.Describe)));
+        RunSpecParser.RequireSchema(Schema.Value, json, "experiment spec");
 
         var root = JsonNode.Parse(json)!.AsObject();
         string experiment = root["experiment"]!.GetValue<string>();

@@ -36,17 +36,7 @@ public static class RunSpecParser
     /// </summary>
     public static RunSpec Parse(string json, string? baseDirectory = null, DataRoots? roots = null)
     {
-        ICollection<NJsonSchema.Validation.ValidationError> errors;
-        try
-        {
-            errors = Schema.Value.Validate(json);
-        }
-        catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException)
-        {
-            throw new RunSpecException($"run spec is not valid JSON: {e.Message}");
-        }
-        if (errors.Count > 0)
-            throw new RunSpecException("run spec does not match the schema: " + string.Join("; ", errors.Select(Describe)));
+        RequireSchema(Schema.Value, json, "run spec");
 
         RunSpec spec = JsonSerializer.Deserialize<RunSpec>(json, JsonOptions)
             ?? throw new RunSpecException("run spec is empty (null)");
@@ -157,7 +147,23 @@ public static class RunSpecParser
             problems.Add($"{path}: model folder not found: {folder}");
     }
 
-    internal static string Describe(NJsonSchema.Validation.ValidationError error)
+    /// <summary>Refuses <paramref name="json"/> that is not JSON or does not match <paramref name="schema"/>, naming every mismatch.</summary>
+    internal static void RequireSchema(JsonSchema schema, string json, string what)
+    {
+        ICollection<NJsonSchema.Validation.ValidationError> errors;
+        try
+        {
+            errors = schema.Validate(json);
+        }
+        catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException)
+        {
+            throw new RunSpecException($"{what} is not valid JSON: {e.Message}");
+        }
+        if (errors.Count > 0)
+            throw new RunSpecException($"{what} does not match the schema: " + string.Join("; ", errors.Select(Describe)));
+    }
+
+    static string Describe(NJsonSchema.Validation.ValidationError error)
     {
         string where = string.IsNullOrEmpty(error.Path) || error.Path == "#" ? "(root)" : error.Path.TrimStart('#', '/').Replace('/', '.');
         return error.Kind switch

@@ -218,8 +218,10 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
     /// <summary>This run's place is free: the oldest run still waiting to be driven takes it now rather than at its reminder's next tick.</summary>
     async Task StartQueuedRunAsync()
     {
-        var waiting = (await runs.ListRunsAsync()).Where(r => r.Status == RunStatus.Pending && r.RunId != RunId)
-            .OrderBy(r => r.CreatedAt).FirstOrDefault();
+        // Pages are newest first: the oldest two pending runs are the last page of two (one may be this run).
+        long pending = (await runs.ListRunsPageAsync(null, RunStatus.Pending, new PageRequest(0, 1))).Total;
+        var oldest = await runs.ListRunsPageAsync(null, RunStatus.Pending, new PageRequest((int)Math.Max(0, pending - 2), 2));
+        var waiting = oldest.Runs.LastOrDefault(r => r.RunId != RunId);
         if (waiting == null) return;
         try
         {

@@ -6,10 +6,8 @@ namespace RlhfPlatform.Grains;
 /// <summary>The stages of one run, in order, each calling the grain of its role. Used by <see cref="RunGrain"/>.</summary>
 public sealed class RunStages(
     string runId, RunSpec spec, IRunStore runs, IGrainFactory grains, ComputeQueue compute,
-    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop = default, TimeSpan? stallTimeout = null)
+    Func<RunStage, int, int, Task> report, CancellationToken ct, CancellationToken stop, TimeSpan stall)
 {
-    readonly TimeSpan stall = stallTimeout ?? TimeSpan.FromMinutes(30);
-
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public async Task RunAsync()

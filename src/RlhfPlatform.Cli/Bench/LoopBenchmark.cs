@@ -32,18 +32,38 @@ public static class LoopBenchmark
     public static async Task<LoopBenchmarkReport> RunAsync(int steps, string workDirectory, Action<string> progress, CancellationToken ct)
     {
         var spec = Spec(steps);
-        var platform = await EmbeddedPlatform.StartAsync(workDirectory, ct);
-        try
+        var request = ThroughputRequest(spec);
+        GrainLoop loop;
+        RolloutBatch oneGenerator;
+        var rollouts = new List<RolloutThroughput>();
+        int threads;
+        await using (var platform = await EmbeddedPlatform.StartAsync(workDirectory, ct))
         {
-            return await RunAsync(spec, platform, workDirectory, progress, ct);
+            threads = platform.Settings.ComputeThreads;
+            loop = await GrainLoopAsync(spec, platform, progress, ct);
+            progress("rollout throughput: 1 generator, one heavy job at a time");
+            oneGenerator = await RolloutThroughputBenchmark.OneGeneratorAsync(platform, loop.RunId, request);
+            rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(platform, loop.RunId, request, 1, oneGenerator, ct));
         }
-        finally
-        {
-            await platform.DisposeAsync();
-        }
+        // The second silo opens the same stores, so the first is stopped before it starts.
+        await using (var wide = await EmbeddedPlatform.StartAsync(workDirectory, ct, heavyJobsAtOnce: 2))
+            foreach (int generators in new[] { 1, 2, 4 })
+            {
+                progress($"rollout throughput: {generators} generator(s), two heavy jobs at once");
+                rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(wide, loop.RunId, request, generators, oneGenerator, ct));
+            }
+
+        progress($"direct: the same {steps} steps as in-process calls");
+        var (directPerStep, directKl) = await Task.Run(() => Direct(spec, loop.PolicyFolder, loop.RewardFolder, threads), ct);
+        bool same = loop.Kl.SequenceEqual(directKl);
+        return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens,
+            1000 * loop.SecondsPerStep, 1000 * directPerStep, loop.SecondsPerStep / directPerStep - 1, loop.Kl[^1], directKl[^1], same, rollouts);
     }
 
-    static async Task<LoopBenchmarkReport> RunAsync(RunSpec spec, EmbeddedPlatform platform, string workDirectory, Action<string> progress, CancellationToken ct)
+    /// <summary>The run through the grains: its id, seconds per step after the first, KL per step, and its committed SFT policy and reward model.</summary>
+    sealed record GrainLoop(string RunId, double SecondsPerStep, double[] Kl, string PolicyFolder, string RewardFolder);
+
+    static async Task<GrainLoop> GrainLoopAsync(RunSpec spec, EmbeddedPlatform platform, Action<string> progress, CancellationToken ct)
     {
         int steps = spec.Rl.Steps;
         progress($"through the grains: SFT, reward model, then {steps} RLOO steps");
@@ -66,30 +86,11 @@ public static class LoopBenchmark
         if (ended.Status != RunStatus.Completed) throw new InvalidOperationException($"the benchmark run ended {ended.Status.ToWire()}: {ended.Error}");
         if (first is not { } seen || last is null || seen.Step >= steps)
             throw new InvalidOperationException("the progress poll saw too little of the RL steps to time them; use more --steps");
-        double grainsPerStep = (last.Value - seen.At).TotalSeconds / (steps - seen.Step);
-        var metrics = await platform.RunStore.GetMetricsAsync(run.RunId, "rl/kl", ct);
+        var kl = (await platform.RunStore.GetMetricsAsync(run.RunId, "rl/kl", ct)).OrderBy(m => m.Step).Select(m => m.Value).ToArray();
         var checkpoints = await platform.RunStore.GetCheckpointsAsync(run.RunId, ct);
-        string policyFolder = LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.Policy && c.Version == 0).Uri);
-        string rewardFolder = LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.RewardModel(spec.RewardModel.Name)).Uri);
-
-        progress($"direct: the same {steps} steps as in-process calls");
-        var (directPerStep, directKl) = await Task.Run(() => Direct(spec, policyFolder, rewardFolder, platform.Settings.ComputeThreads), ct);
-        double grainsKl = metrics.OrderBy(m => m.Step).Last().Value;
-        bool same = metrics.OrderBy(m => m.Step).Select(m => m.Value).SequenceEqual(directKl);
-
-        progress("rollout throughput: 1 generator, one heavy job at a time");
-        var request = ThroughputRequest(spec);
-        var oneGenerator = await RolloutThroughputBenchmark.OneGeneratorAsync(platform, run.RunId, request);
-        var rollouts = new List<RolloutThroughput> { await RolloutThroughputBenchmark.MeasureAsync(platform, run.RunId, request, 1, oneGenerator, ct) };
-        await platform.DisposeAsync();
-        await using (var wide = await EmbeddedPlatform.StartAsync(workDirectory, ct, heavyJobsAtOnce: 2))
-            foreach (int generators in new[] { 1, 2, 4 })
-            {
-                progress($"rollout throughput: {generators} generator(s), two heavy jobs at once");
-                rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(wide, run.RunId, request, generators, oneGenerator, ct));
-            }
-        return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens,
-            1000 * grainsPerStep, 1000 * directPerStep, grainsPerStep / directPerStep - 1, grainsKl, directKl[^1], same, rollouts);
+        return new GrainLoop(run.RunId, (last.Value - seen.At).TotalSeconds / (steps - seen.Step), kl,
+            LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.Policy && c.Version == 0).Uri),
+            LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.RewardModel(spec.RewardModel.Name)).Uri));
     }
 
     /// <summary>A step's worth of rollouts, larger than the loop's so that shards have work: 32 prompts × 4 samples from the SFT policy.</summary>
@@ -103,7 +104,8 @@ public static class LoopBenchmark
     /// <summary>RunStages' step without grains or stores, seeded as PolicyTrainerGrain and RunStages seed it; seconds per step after the first.</summary>
     static (double SecondsPerStep, double[] Kl) Direct(RunSpec spec, string policyFolder, string rewardFolder, int threads)
     {
-        if (threads > 0) set_num_threads(threads);
+        // As many libtorch threads as the grain loop's one compute worker had (the two-worker silo before left fewer).
+        set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
         using var environment = RunEnvironment.Create(spec);
         var judge = environment.Judge;
         using var policy = ModelCheckpoint.LoadCausalLm(policyFolder);

@@ -18,7 +18,7 @@ public static class RolloutThroughputBenchmark
     const int Repeats = 3;
 
     public static async Task<RolloutThroughput> MeasureAsync(EmbeddedPlatform platform, string runId, RolloutRequest request, int generators,
-        RolloutBatch? oneGenerator, CancellationToken ct)
+        RolloutBatch oneGenerator, CancellationToken ct)
     {
         var fanOut = new RolloutFanOut(platform.Grains, runId, generators);
         var first = await fanOut.Generate(request);
@@ -31,8 +31,8 @@ public static class RolloutThroughputBenchmark
             tokens += batch.Responses.Sum(r => (long)r.Length);
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        bool same = oneGenerator == null || (first.Responses.Length == oneGenerator.Responses.Length
-            && first.Responses.Zip(oneGenerator.Responses).All(p => p.First.SequenceEqual(p.Second)));
+        bool same = first.Responses.Length == oneGenerator.Responses.Length
+            && first.Responses.Zip(oneGenerator.Responses).All(p => p.First.SequenceEqual(p.Second));
         return new RolloutThroughput(generators, platform.Settings.Silo.HeavyJobsPerDevice * platform.Settings.Devices.Count,
             Repeats * first.Responses.Length / seconds, tokens / seconds, same);
     }

@@ -54,13 +54,8 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
         }
     }
 
-    bool disposed;
-
-    /// <summary>Stops the silo and closes the stores; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (disposed) return;
-        disposed = true;
         await host.StopAsync(CancellationToken.None);
         host.Dispose();
         await stores.DisposeAsync();

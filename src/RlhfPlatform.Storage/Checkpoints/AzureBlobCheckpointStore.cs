@@ -86,15 +86,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         var prefix = CheckpointNames.VersionPrefix(runId, kind, version);
         return GuardAsync(async () =>
         {
-            byte[] bytes;
-            try
-            {
-                bytes = (await _container.GetBlobClient(prefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                throw new CheckpointNotFoundException($"{checkpoint} does not exist (no committed manifest under {PrefixUri(prefix)})");
-            }
+            var bytes = await DownloadManifestAsync(prefix, checkpoint, ct);
             var manifest = CheckpointManifest.Parse(bytes, checkpoint);
             return new CheckpointRef(runId, kind, version, PrefixUri(prefix), CheckpointManifest.Sha256Of(bytes), manifest.SizeBytes);
         }, ct);
@@ -108,17 +100,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         var prefix = CheckpointNames.VersionPrefix(runId, kind, version);
         return GuardAsync(async () =>
         {
-            byte[] manifestBytes;
-            try
-            {
-                manifestBytes = (await _container.GetBlobClient(prefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                throw new CheckpointNotFoundException($"{checkpoint} does not exist (no committed manifest under {PrefixUri(prefix)})");
-            }
-
-            var manifest = CheckpointManifest.Parse(manifestBytes, checkpoint);
+            var manifest = CheckpointManifest.Parse(await DownloadManifestAsync(prefix, checkpoint, ct), checkpoint);
             Directory.CreateDirectory(targetFolder);
             foreach (var file in manifest.Files)
             {
@@ -213,7 +195,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
                 var needed = new HashSet<string>(StringComparer.Ordinal) { versionPrefix + CheckpointNames.ManifestFileName };
                 if (blobs.Any(b => b.Name == versionPrefix + CheckpointNames.ManifestFileName))
                 {
-                    var bytes = (await _container.GetBlobClient(versionPrefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
+                    var bytes = await DownloadManifestAsync(versionPrefix, versionPrefix, ct);
                     foreach (var file in CheckpointManifest.Parse(bytes, versionPrefix).Files)
                     {
                         needed.Add(ContentBlobName(versionPrefix, file.Sha256));
@@ -228,6 +210,19 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
             }
             return deleted;
         }, ct);
+    }
+
+    /// <summary>The committed manifest's bytes under a version prefix; <see cref="CheckpointNotFoundException"/> if there is none.</summary>
+    private async Task<byte[]> DownloadManifestAsync(string prefix, string checkpoint, CancellationToken ct)
+    {
+        try
+        {
+            return (await _container.GetBlobClient(prefix + CheckpointNames.ManifestFileName).DownloadContentAsync(ct)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new CheckpointNotFoundException($"{checkpoint} does not exist (no committed manifest under {PrefixUri(prefix)})");
+        }
     }
 
     /// <summary>A committed file's bytes: its content-named blob, or (written before content naming) the blob at its path; null if neither exists.</summary>
