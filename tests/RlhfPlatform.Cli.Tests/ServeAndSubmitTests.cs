@@ -235,20 +235,23 @@ public sealed class ServeAndSubmitTests : IDisposable
     {
         await using var served = await ServedPlatform.StartAsync(Path.Combine(folder, "out"),
             new Dictionary<string, string> { ["Rlhf__Runs__MaxDriven"] = "1" });
-        string first = await SubmitAsync(served.Url, 4);
+        // The first run is far too long to finish during the test: it holds the one place until it is cancelled.
+        string first = await SubmitAsync(served.Url, 100_000);
         await served.WaitForRunAsync(first, r => r.GetProperty("status").GetString() == "running", TimeSpan.FromMinutes(1));
         string second = await SubmitAsync(served.Url, 4);
         var queued = await served.WaitForRunAsync(second,
             r => r.TryGetProperty("waiting", out var w) && w.GetString()?.StartsWith("queued:") == true || Ended(r), TimeSpan.FromMinutes(1));
         Assert.True(queued.GetProperty("status").GetString() == "pending", queued.ToString());
 
+        var (cancelExit, _, cancelError) = await RlhfProcess.RunAsync(["cancel", first, "--api", served.Url]);
+        Assert.True(cancelExit == 0, cancelError);
         var done = await served.WaitForRunAsync(second, Ended, TimeSpan.FromMinutes(3));
         Assert.True(done.GetProperty("status").GetString() == "completed", done.ToString());
         await using var store = new SqliteRunStore(Path.Combine(folder, "out", "runs.db"));
-        var firstEnded = (await store.GetEventsAsync(first)).Single(e => e.Kind == "completed").At;
+        var firstEnded = (await store.GetEventsAsync(first)).Single(e => e.Kind == "cancelled").At;
         var secondEvents = await store.GetEventsAsync(second);
         Assert.Contains(secondEvents, e => e.Kind == "queued" && e.Message.Contains("Rlhf:Runs:MaxDriven"));
-        // It started only once the first had finished, long before its reminder's next tick (a minute).
+        // It started only once the first had let go of its place, long before its reminder's next tick (a minute).
         var secondStarted = secondEvents.First(e => e.Kind == "stage").At;
         Assert.True(secondStarted >= firstEnded, $"the second run started at {secondStarted:O}, the first ended at {firstEnded:O}");
         Assert.True(secondStarted - firstEnded < TimeSpan.FromSeconds(30), $"the queued run waited {secondStarted - firstEnded} after the place freed up");
