@@ -14,6 +14,9 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
 {
     public const int MlpHeadWidth = 1024;
 
+    /// <summary>The reward head's module name (HF sequence classification's "score").</summary>
+    public const string HeadName = "score";
+
     readonly DecoderBackbone model;
     readonly Module<Tensor, Tensor> score;
     readonly Linear? lm_head;
@@ -73,7 +76,11 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
         return LogitsFromHidden(hidden).MoveToOuterDisposeScope();
     }
 
-    Tensor RewardsFromLastHidden(Tensor lastHidden) => score.forward(lastHidden).squeeze(-1);
+    Tensor RewardsFromLastHidden(Tensor lastHidden)
+    {
+        using var scope = NewDisposeScope();
+        return score.forward(ModelPrecision.ForHead(lastHidden, score)).squeeze(-1).MoveToOuterDisposeScope();
+    }
 
     /// <summary>hidden[b, index of the last 1 in mask[b]] → [B, H].</summary>
     public static Tensor LastRealHidden(Tensor hidden, Tensor attentionMask)

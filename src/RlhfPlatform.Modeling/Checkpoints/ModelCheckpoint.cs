@@ -43,7 +43,7 @@ public static class ModelCheckpoint
         var model = create(config);
         try
         {
-            model.to(options.Dtype).to(device);
+            ModelPrecision.Cast(model, options.Dtype).to(device);
             LoadWeights(model, files);
             return model;
         }

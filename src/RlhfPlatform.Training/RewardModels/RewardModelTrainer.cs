@@ -163,7 +163,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
 
     static RewardModel FrozenCopy(RewardModel model)
     {
-        var copy = new RewardModel(model.Config);
+        var copy = ModelPrecision.Cast(new RewardModel(model.Config), ModelPrecision.Of(model));
         var source = model.state_dict();
         using (no_grad())
             foreach (var (name, target) in copy.state_dict()) target.copy_(source[name]);

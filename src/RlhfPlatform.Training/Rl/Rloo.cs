@@ -23,6 +23,8 @@ public sealed record RlooOptions
     /// <summary>Minibatches per pass (one optimizer step each); samples are reshuffled every pass.</summary>
     public int MiniBatches { get; init; } = 1;
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Padded tokens (rows × longest row) per forward and backward within a minibatch; null: the whole minibatch at once.</summary>
+    public long? MicroBatchTokens { get; init; }
     /// <summary>Reward clipping, length and missing-EOS penalties applied to the raw score before the KL term.</summary>
     public RewardShaping Shaping { get; init; } = new();
     public long Seed { get; init; }
@@ -105,6 +107,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         var advantages = Rloo.Advantages(sequenceRewards, rollouts.SamplesPerPrompt);
 
         using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        var lengths = rollouts.RowLengths();
         var totals = new MeanAccumulator();
         // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
         var rng = new Random(SeedMix.Derive(options.Seed, options.LrSchedule.FirstStep + StepsDone));
@@ -113,25 +116,37 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         {
             foreach (var rows in MiniBatchRows.Split(rollouts.Count, options.MiniBatches, rng))
             {
-                using var stepScope = NewDisposeScope();
-                var index = tensor(rows);
-                var ids = batch.InputIds.index_select(0, index);
-                var responseMask = batch.ResponseMask.index_select(0, index);
-                var logits = policy.Logits(ids, batch.AttentionMask.index_select(0, index), null);
-                var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
-                var logProbs = tokenLogProbs.sum(1);
-                var old = oldLogProbs.index_select(0, index);
-                var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
                 optimizer.ZeroGrad();
-                loss.backward();
+                var step = new MeanAccumulator.Weighted();
+                foreach (var micro in MicroBatches.Split(rows, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
+                {
+                    using var microScope = NewDisposeScope();
+                    var index = tensor(micro.Rows);
+                    var ids = micro.Rows(batch.InputIds, index);
+                    var responseMask = micro.Rows(batch.ResponseMask, index);
+                    var logits = policy.Logits(ids, micro.Rows(batch.AttentionMask, index), null);
+                    var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
+                    var logProbs = tokenLogProbs.sum(1);
+                    var old = oldLogProbs.index_select(0, index);
+                    var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
+                    // The minibatch's loss is a mean over its rows: each micro-batch adds its rows' share.
+                    double share = micro.Rows.Length / (double)rows.Length;
+                    if (share == 1.0) loss.backward();
+                    else
+                    {
+                        using var shareScalar = share.ToScalar();
+                        loss.mul(shareScalar).backward();
+                    }
+                    step.Add("rl/loss", loss.item<float>(), share);
+                    step.Add("rl/clip_fraction", clipFraction.item<float>(), share);
+                    step.Add("rl/entropy", TokenOutputs.MaskedMean(entropy, responseMask).item<float>(), responseMask.sum().item<float>());
+                    // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
+                    step.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>(), share);
+                }
                 double gradNorm = nn.utils.clip_grad_norm_(policy.parameters(), options.MaxGradNorm);
                 optimizer.Step();
-                totals.Add("rl/loss", loss.item<float>());
-                totals.Add("rl/clip_fraction", clipFraction.item<float>());
+                foreach (var (name, value) in step.Means()) totals.Add(name, value);
                 totals.Add("rl/grad_norm", gradNorm);
-                totals.Add("rl/entropy", TokenOutputs.MaskedMean(entropy, responseMask).item<float>());
-                // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
-                totals.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>());
             }
         }
         StepsDone++;
