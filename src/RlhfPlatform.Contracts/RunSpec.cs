@@ -147,6 +147,8 @@ public sealed record RlSpec
     [Id(13)] public double WarmupRatio { get; init; }
     /// <summary>Subtracted from the score of a response cut off without EOS (TRL's missing_eos_penalty); 0 turns it off.</summary>
     [Id(14)] public double MissingEosPenalty { get; init; }
+    /// <summary>Padded tokens (rows × longest row) per forward and backward of the update; a minibatch is split into micro-batches within it and steps once. null: whole minibatches.</summary>
+    [Id(15)] public int? MicroBatchTokens { get; init; }
 }
 
 /// <summary>How an RL step's rollouts are generated.</summary>

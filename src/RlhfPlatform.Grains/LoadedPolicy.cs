@@ -13,7 +13,13 @@ public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, st
     {
         if (Model != null && Version == version) return Model;
         string folder = await files.FetchAsync(runId, CheckpointKinds.Policy, version, ct);
-        var loaded = await compute.Run(() => { var m = ModelCheckpoint.LoadCausalLm(folder); m.eval(); return m; }, ct);
+        var loaded = await compute.Run(() =>
+        {
+            // In the precision the trainer saved it in (policy.dtype): a bf16 policy samples in bf16.
+            var m = ModelCheckpoint.LoadCausalLm(folder, ModelLoadOptions.Default with { Dtype = ModelCheckpoint.SavedDtype(folder) });
+            m.eval();
+            return m;
+        }, ct);
         Model?.Dispose();
         Model = loaded;
         Version = version;

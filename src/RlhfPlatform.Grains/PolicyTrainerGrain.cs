@@ -56,7 +56,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         fromVersion = Math.Max(fromVersion, committed);
         // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
         string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
-        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
+        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder, SpecMapping.PolicyLoadOptions(spec)));
         ReplacePolicy(loaded, fromVersion);
         DisposeRl();
         tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
@@ -121,7 +121,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             if (spec.Policy.Base is { } folder) return ModelCheckpoint.LoadCausalLm(folder, SpecMapping.PolicyLoadOptions(spec));
             manual_seed(spec.Seed);
-            return new CausalLm(config);
+            return ModelPrecision.Cast(new CausalLm(config), SpecMapping.PolicyLoadOptions(spec).Dtype);
         }, ct);
         ReplacePolicy(model, -1);
         string start = spec.Policy.Base is { } baseFolder ? $"base model {baseFolder}" : "a policy trained from scratch";

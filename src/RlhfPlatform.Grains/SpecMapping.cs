@@ -81,6 +81,7 @@ public static class SpecMapping
         Temperature = spec.Rl.Temperature,
         Epochs = spec.Rl.Epochs,
         MiniBatches = spec.Rl.MiniBatches,
+        MicroBatchTokens = spec.Rl.MicroBatchTokens,
         Seed = spec.Seed,
     };
 
@@ -99,6 +100,7 @@ public static class SpecMapping
         Temperature = spec.Rl.Temperature,
         Epochs = spec.Rl.Epochs,
         MiniBatches = spec.Rl.MiniBatches,
+        MicroBatchTokens = spec.Rl.MicroBatchTokens,
         Critic = spec.Rl.Ppo.Critic == "separate" ? CriticKind.Separate : CriticKind.SharedBackbone,
         RewardNormalization = spec.Rl.Ppo.RewardNormalization switch
         {
