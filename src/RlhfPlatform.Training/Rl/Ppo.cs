@@ -156,12 +156,13 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         }
         else
         {
-            critic = new ValueModel(policy.Config);
+            critic = ModelPrecision.Cast(new ValueModel(policy.Config), ModelPrecision.Of(policy));
             critic.Backbone.load_state_dict(policy.Backbone.state_dict());
             critic.to(device);
             criticParameters = critic.parameters();
         }
-        parameters = policy.parameters().Concat(criticParameters).ToArray();
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        parameters = policy.parameters().Where(p => p.requires_grad).Concat(criticParameters).ToArray();
         optimizer = new AdamW(parameters, options.LearningRate, weightDecay: 0.0);
     }
 

@@ -74,6 +74,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
     readonly RlooOptions options;
     readonly RlLearningRate learningRate;
     readonly AdamW optimizer;
+    readonly TorchSharp.Modules.Parameter[] trainable;
 
     public RlooTrainer(CausalLm policy, RlooOptions options)
     {
@@ -81,7 +82,9 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         this.policy = policy;
         this.options = options;
         learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
-        optimizer = new AdamW(policy.parameters(), options.LearningRate, weightDecay: 0.0);
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        trainable = policy.parameters().Where(p => p.requires_grad).ToArray();
+        optimizer = new AdamW(trainable, options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -143,7 +146,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
                     // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
                     step.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>(), share);
                 }
-                double gradNorm = nn.utils.clip_grad_norm_(policy.parameters(), options.MaxGradNorm);
+                double gradNorm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm);
                 optimizer.Step();
                 foreach (var (name, value) in step.Means()) totals.Add(name, value);
                 totals.Add("rl/grad_norm", gradNorm);

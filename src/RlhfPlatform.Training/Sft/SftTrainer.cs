@@ -16,6 +16,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
     readonly SftOptions options;
     readonly DataOrder order;
     readonly AdamW optimizer;
+    readonly TorchSharp.Modules.Parameter[] trainable;
 
     public SftTrainer(CausalLm model, IReadOnlyList<TokenizedResponse> data, SftOptions options, int seed)
     {
@@ -23,7 +24,9 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         this.data = data;
         this.options = options;
         order = new DataOrder(data.Count, seed);
-        optimizer = new AdamW(model.parameters(), options.LearningRate, weightDecay: 0.0);
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        optimizer = new AdamW(trainable, options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -40,7 +43,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         var loss = -tokenLogProbs.sum() / batch.ResponseMask.sum();
         optimizer.ZeroGrad();
         loss.backward();
-        double gradNorm = nn.utils.clip_grad_norm_(model.parameters(), options.MaxGradNorm);
+        double gradNorm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm);
         optimizer.Step();
         StepsDone++;
         return new TrainingStepMetrics(StepsDone, new Dictionary<string, double>
