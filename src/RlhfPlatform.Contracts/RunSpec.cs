@@ -104,6 +104,8 @@ public sealed record RewardModelSpec
     [Id(17)] public string? Base { get; init; }
     /// <summary>Named preference sets evaluated after training, e.g. {"id": "id.jsonl", "ood": "ood.jsonl"}; recorded as rm/eval/{name}/accuracy.</summary>
     [Id(18)] public Dictionary<string, string>? EvalData { get; init; }
+    /// <summary>float32 or bfloat16: the precision the reward model trains and scores in (its head stays float32).</summary>
+    [Id(19)] public string Dtype { get; init; } = "float32";
 }
 
 /// <summary>Hyperparameters of the reward objectives (METHODS.md defaults); only the chosen objective's apply.</summary>

@@ -114,6 +114,7 @@ public static class RunSpecParser
         CheckFolder("evaluation.judge.model", spec.Evaluation.Judge?.Model, problems);
         int longest = spec.Task.TargetLength * 3 + 16;
         CheckTrainingDtype("policy.dtype", spec.Policy.Dtype, problems);
+        CheckTrainingDtype("rewardModel.dtype", spec.RewardModel.Dtype, problems);
         // A base model's context is checked against its config.json at submission (RunInputs), not here.
         if (spec.Rollout.Generators > spec.Rl.PromptsPerStep)
             problems.Add($"rollout.generators ({spec.Rollout.Generators}) must not exceed rl.promptsPerStep ({spec.Rl.PromptsPerStep}): each generator takes at least one prompt");

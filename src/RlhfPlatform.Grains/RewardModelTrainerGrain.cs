@@ -62,9 +62,9 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             for (int k = 0; k < memberCount; k++)
             {
                 int seed = RewardModelTraining.MemberSeed(spec.Seed, k);
-                var model = await compute.Run(() => baseFolder == null
+                var model = await compute.Run(() => ModelPrecision.Cast(baseFolder == null
                     ? RewardModelBase.Fresh(config, head, seed)
-                    : RewardModelBase.FromFolder(baseFolder, head, seed), ct);
+                    : RewardModelBase.FromFolder(baseFolder, head, seed), SpecMapping.RewardModelLoadOptions(spec).Dtype), ct);
                 members.Add(model);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";

@@ -23,6 +23,8 @@ public static class SpecMapping
 
     public static ModelLoadOptions PolicyLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.Policy.Dtype) };
 
+    public static ModelLoadOptions RewardModelLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.RewardModel.Dtype) };
+
     /// <summary>The reward model's head: the spec's, else the objective's default.</summary>
     public static string RewardHead(RunSpec spec) => spec.RewardModel.Head ?? Objective(spec).Traits.DefaultHead;
 

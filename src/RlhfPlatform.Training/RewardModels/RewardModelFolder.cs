@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Checkpoints;
 using RlhfPlatform.Modeling.Tokenization;
 
@@ -39,13 +40,17 @@ public static class RewardModelFolder
         var tokenizer = TokenizerFiles.Load(folder);
         string manifestPath = Path.Combine(folder, EnsembleFile);
         if (!File.Exists(manifestPath))
-            return new TrainedRewardModel([ModelCheckpoint.LoadRewardModel(folder)], tokenizer, aggregate ?? Objectives.EnsembleAggregate.Mean);
+            return new TrainedRewardModel([LoadAsSaved(folder)], tokenizer, aggregate ?? Objectives.EnsembleAggregate.Mean);
 
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject
             ?? throw new InvalidDataException($"{manifestPath}: expected a JSON object");
         int members = manifest["members"]?.GetValue<int>() ?? throw new InvalidDataException($"{manifestPath}: no 'members'");
         string saved = manifest["aggregate"]?.GetValue<string>() ?? Objectives.EnsembleAggregate.Mean;
-        var models = Enumerable.Range(0, members).Select(k => ModelCheckpoint.LoadRewardModel(MemberFolder(folder, k))).ToArray();
+        var models = Enumerable.Range(0, members).Select(k => LoadAsSaved(MemberFolder(folder, k))).ToArray();
         return new TrainedRewardModel(models, tokenizer, aggregate ?? saved);
     }
+
+    /// <summary>In the precision it was trained in (rewardModel.dtype): a bf16 reward model scores in bf16, its head in fp32.</summary>
+    static RewardModel LoadAsSaved(string folder) =>
+        ModelCheckpoint.LoadRewardModel(folder, ModelLoadOptions.Default with { Dtype = ModelCheckpoint.SavedDtype(folder) });
 }
