@@ -56,6 +56,8 @@ public sealed record SftSpec
     [Id(2)] public int Steps { get; init; } = 300;
     [Id(3)] public int BatchSize { get; init; } = 32;
     [Id(4)] public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Padded tokens (rows × longest row) per forward and backward; a batch is split into micro-batches within it and steps once. null: whole batches.</summary>
+    [Id(5)] public int? MicroBatchTokens { get; init; }
 }
 
 [GenerateSerializer, Alias("rlhf.PolicySpec")]

@@ -40,7 +40,8 @@ public static class SpecMapping
         : spec.RewardModel.Init == "sft" && spec.Policy.Base is { } policyBase ? ModelCheckpoint.ReadConfig(policyBase).MaxPositions
         : spec.RewardModel.Model.MaxSeqLen;
 
-    public static SftOptions Sft(RunSpec spec) => new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate);
+    public static SftOptions Sft(RunSpec spec) =>
+        new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate, MicroBatchTokens: spec.Policy.Sft.MicroBatchTokens);
 
     public static RewardModelOptions RewardModel(RunSpec spec) => new()
     {

@@ -52,6 +52,27 @@ public class MicroBatchTests
             Assert.True(Math.Abs(value - splitMetrics[name]) <= 1e-5 * Math.Max(1, Math.Abs(value)), $"{name}: whole {value}, micro-batched {splitMetrics[name]}");
     }
 
+    [Fact]
+    public void AnSftStepInMicroBatchesEqualsTheWholeBatchStep()
+    {
+        var data = TinyPolicy.Prompts(8).Select((p, i) => new Data.TokenizedResponse(p, Enumerable.Range(5, 1 + i % 4).ToArray())).ToArray();
+        using var whole = TinyPolicy.Create(2);
+        using var split = TinyPolicy.Create(2);
+        int longest = data.Max(d => d.Prompt.Length + d.Response.Length);
+        using var wholeTrainer = new Sft.SftTrainer(whole, data, new Sft.SftOptions(3, 8, 3e-3), seed: 4);
+        using var splitTrainer = new Sft.SftTrainer(split, data, new Sft.SftOptions(3, 8, 3e-3, MicroBatchTokens: 3 * longest), seed: 4);
+        for (int step = 0; step < 3; step++)
+        {
+            manual_seed(9 + step);
+            double a = wholeTrainer.Step().Values["sft/loss"];
+            manual_seed(9 + step);
+            double b = splitTrainer.Step().Values["sft/loss"];
+            Assert.True(Math.Abs(a - b) < 1e-5, $"step {step}: whole-batch loss {a}, micro-batched {b}");
+        }
+        foreach (var ((name, a), (_, b)) in whole.named_parameters().Zip(split.named_parameters()))
+            Assert.True((a - b).abs().max().item<float>() < 2e-6, $"{name} differs after micro-batched SFT");
+    }
+
     static IReadOnlyDictionary<string, double> Update(string algorithm, CriticKind critic, CausalLm policy, CausalLm reference,
         Rollouts rollouts, float[] rewards, long? microBatchTokens)
     {

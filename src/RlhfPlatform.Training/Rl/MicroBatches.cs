@@ -40,6 +40,6 @@ public static class MicroBatches
     }
 
     /// <summary>The micro-batch's rows of a [B, T] batch tensor, cut to its width.</summary>
-    public static Tensor Rows(this MicroBatch micro, Tensor batchTensor, Tensor index) =>
+    public static Tensor Slice(this MicroBatch micro, Tensor batchTensor, Tensor index) =>
         micro.Width == batchTensor.shape[1] ? batchTensor.index_select(0, index) : batchTensor.index_select(0, index).narrow(1, 0, micro.Width);
 }

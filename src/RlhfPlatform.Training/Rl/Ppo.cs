@@ -206,13 +206,13 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
                 {
                     using var microScope = NewDisposeScope();
                     var index = tensor(micro.Rows);
-                    var ids = micro.Rows(batch.InputIds, index);
-                    var rowMask = micro.Rows(mask, index);
-                    var (logits, values) = Forward(ids, micro.Rows(batch.AttentionMask, index), rowMask);
+                    var ids = micro.Slice(batch.InputIds, index);
+                    var rowMask = micro.Slice(mask, index);
+                    var (logits, values) = Forward(ids, micro.Slice(batch.AttentionMask, index), rowMask);
                     var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature, entropyGrad: entropyBonus);
-                    var old = micro.Rows(oldLogProbs, index);
-                    var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, micro.Rows(advantages, index), rowMask, options.ClipRange);
-                    var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, micro.Rows(oldValues, index), micro.Rows(returns, index),
+                    var old = micro.Slice(oldLogProbs, index);
+                    var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, micro.Slice(advantages, index), rowMask, options.ClipRange);
+                    var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, micro.Slice(oldValues, index), micro.Slice(returns, index),
                         rowMask, options.ValueClipRange);
                     var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
                     var loss = policyLoss.add(valueLoss, valueCoef);

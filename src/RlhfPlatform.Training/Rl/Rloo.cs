@@ -125,9 +125,9 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
                 {
                     using var microScope = NewDisposeScope();
                     var index = tensor(micro.Rows);
-                    var ids = micro.Rows(batch.InputIds, index);
-                    var responseMask = micro.Rows(batch.ResponseMask, index);
-                    var logits = policy.Logits(ids, micro.Rows(batch.AttentionMask, index), null);
+                    var ids = micro.Slice(batch.InputIds, index);
+                    var responseMask = micro.Slice(batch.ResponseMask, index);
+                    var logits = policy.Logits(ids, micro.Slice(batch.AttentionMask, index), null);
                     var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
                     var logProbs = tokenLogProbs.sum(1);
                     var old = oldLogProbs.index_select(0, index);
