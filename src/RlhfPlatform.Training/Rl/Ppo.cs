@@ -177,7 +177,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         using var scope = NewDisposeScope();
         double lr = learningRate.Apply(optimizer, StepsDone);
         var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts));
-        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        using var batch = SequenceBatch.For(policy, rollouts.Prompts, rollouts.Responses);
         var mask = batch.ResponseMask;
         var (oldLogProbs, refLogProbs, oldValues) = Experience(batch);
         double beta = Kl.Value;
@@ -199,13 +199,13 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
             {
                 optimizer.ZeroGrad();
                 var step = new MeanAccumulator.Weighted();
-                using var rowsIndex = tensor(rows);
+                using var rowsIndex = tensor(rows, device: mask.device);
                 using var rowTokens = mask.index_select(0, rowsIndex).sum();
                 float minibatchTokens = rowTokens.item<float>();
                 foreach (var micro in MicroBatches.Split(rows, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
                 {
                     using var microScope = NewDisposeScope();
-                    var index = tensor(micro.Rows);
+                    var index = tensor(micro.Rows, device: mask.device);
                     var ids = micro.Slice(batch.InputIds, index);
                     var rowMask = micro.Slice(mask, index);
                     var (logits, values) = Forward(ids, micro.Slice(batch.AttentionMask, index), rowMask);

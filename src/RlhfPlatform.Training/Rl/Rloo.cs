@@ -103,13 +103,14 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
         double lr = learningRate.Apply(optimizer, StepsDone);
-        var shaped = tensor(options.Shaping.Apply(rewards, rollouts));
-        var oldLogProbs = tensor(rollouts.LogProbs);
-        var refLogProbs = tensor(rollouts.RefLogProbs);
+        var device = ModelPlacement.DeviceOf(policy);
+        var shaped = tensor(options.Shaping.Apply(rewards, rollouts), device: device);
+        var oldLogProbs = tensor(rollouts.LogProbs, device: device);
+        var refLogProbs = tensor(rollouts.RefLogProbs, device: device);
         var sequenceRewards = Rloo.SequenceRewards(shaped, oldLogProbs, refLogProbs, options.KlCoef);
         var advantages = Rloo.Advantages(sequenceRewards, rollouts.SamplesPerPrompt);
 
-        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        using var batch = SequenceBatch.For(policy, rollouts.Prompts, rollouts.Responses);
         var lengths = rollouts.RowLengths();
         var totals = new MeanAccumulator();
         // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
@@ -124,7 +125,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
                 foreach (var micro in MicroBatches.Split(rows, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
                 {
                     using var microScope = NewDisposeScope();
-                    var index = tensor(micro.Rows);
+                    var index = tensor(micro.Rows, device: device);
                     var ids = micro.Slice(batch.InputIds, index);
                     var responseMask = micro.Slice(batch.ResponseMask, index);
                     var logits = policy.Logits(ids, micro.Slice(batch.AttentionMask, index), null);

@@ -40,7 +40,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         using var scope = NewDisposeScope();
         model.train();
         var rows = order.NextBatch(options.BatchSize).Select(i => data[i]).ToArray();
-        using var batch = SequenceBatch.Build(rows.Select(r => r.Prompt).ToArray(), rows.Select(r => r.Response).ToArray(), model.Config.PadTokenId);
+        using var batch = SequenceBatch.For(model, rows.Select(r => r.Prompt).ToArray(), rows.Select(r => r.Response).ToArray());
         // The loss is the mean over every response token of the batch: each micro-batch adds its tokens' share.
         using var responseTokens = batch.ResponseMask.sum();
         var lengths = rows.Select(r => r.Prompt.Length + r.Response.Length).ToArray();
@@ -50,7 +50,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         foreach (var micro in MicroBatches.Split(all, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
         {
             using var microScope = NewDisposeScope();
-            var index = tensor(micro.Rows);
+            var index = tensor(micro.Rows, device: batch.InputIds.device);
             var ids = micro.Slice(batch.InputIds, index);
             var tokenLogProbs = ResponseLogProbs.PerToken(model, ids, micro.Slice(batch.AttentionMask, index), micro.Slice(batch.ResponseMask, index));
             var microLoss = -tokenLogProbs.sum() / responseTokens;
