@@ -96,12 +96,12 @@ public static class LoraModel
         States.Remove(model);
     }
 
-    static List<(string Path, Projection Projection)> Targets(nn.Module model, IReadOnlyList<string> targetModules) =>
+    internal static List<(string Path, Projection Projection)> Targets(nn.Module model, IReadOnlyList<string> targetModules) =>
         model.named_modules()
             .Where(m => m.module is Projection && targetModules.Contains(m.name[(m.name.LastIndexOf('.') + 1)..]))
             .Select(m => (m.name, (Projection)m.module)).ToList();
 
-    static IReadOnlyList<string> ModulesToSave(nn.Module model, LoraOptions options)
+    internal static IReadOnlyList<string> ModulesToSave(nn.Module model, LoraOptions options)
     {
         var own = model is IAdaptableModel adaptable ? adaptable.FullyTrainedUnderLora : [];
         return own.Concat(options.ModulesToSave).Distinct(StringComparer.Ordinal).ToList();
