@@ -41,6 +41,19 @@ static class LoraModels
         return model.forward(ids);
     }
 
+    /// <summary>
+    /// A new model of the same type and config holding a copy of <paramref name="source"/>'s base weights (test classes
+    /// run in parallel and share torch's global generator, so "the same seed" does not give the same weights).
+    /// </summary>
+    public static T CopyOf<T>(T source, Func<ModelConfig, T> create) where T : nn.Module
+    {
+        var copy = create(((ILanguageModel)source).Config);
+        var from = source.state_dict();
+        using var noGrad = no_grad();
+        foreach (var (name, tensor) in copy.state_dict()) tensor.copy_(from[name]);
+        return copy;
+    }
+
     public static Dictionary<string, Tensor> Snapshot(nn.Module model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 }
