@@ -30,6 +30,9 @@ public static class CliErrors
         ? problem.Status switch { 400 or 413 => 2, 404 => 3, 401 or 403 => 4, _ => 1 }
         : 1;
 
+    /// <summary>For commands whose contract is 2 on bad input (`merge`): input the user must fix exits 2, anything else as <see cref="ExitCode"/>.</summary>
+    public static int ExitCodeWithBadInput(Exception e) => IsUserInput(ErrorText.Innermost(e)) ? 2 : ExitCode(e);
+
     /// <summary>Writes the error line (and with RLHF_DEBUG the details) to stderr.</summary>
     public static void Write(string stage, Exception e)
     {

@@ -28,6 +28,7 @@ public static class RlhfCli
             TokenizeCommand.Create(),
             BenchCommand.Create(),
             Commands.Rm.RmCommand.Create(),
+            MergeCommand.Create(),
         };
         try
         {

@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace RlhfPlatform.Modeling;
 
 /// <summary>Decoder + language-model head: the policy (and reference) model.</summary>
-public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel
+public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel, Lora.IAdaptableModel
 {
     readonly DecoderBackbone model;
     readonly Linear? lm_head;
@@ -20,6 +20,10 @@ public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel
     }
 
     public ModelConfig Config => model.Config;
+
+    public string PeftTaskType => "CAUSAL_LM";
+
+    public IReadOnlyList<string> FullyTrainedUnderLora => [];
 
     /// <summary>The decoder, so a value head can share the policy's hidden states (PPO).</summary>
     public DecoderBackbone Backbone => model;

@@ -10,7 +10,7 @@ namespace RlhfPlatform.Modeling;
 /// (dropout 0.1 → H→1024 → ReLU → 1024→1). The LM head is kept so GRM's text-generation
 /// regularizers can run on the same hidden states.
 /// </summary>
-public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
+public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel, Lora.IAdaptableModel
 {
     public const int MlpHeadWidth = 1024;
 
@@ -37,6 +37,11 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel
     }
 
     public ModelConfig Config => model.Config;
+
+    public string PeftTaskType => "SEQ_CLS";
+
+    /// <summary>The head starts from scratch, so it trains fully while LoRA adapts the decoder.</summary>
+    public IReadOnlyList<string> FullyTrainedUnderLora => ["score"];
 
     public DecoderBackbone Backbone => model;
 

@@ -19,6 +19,10 @@ public static class WeightInit
                     nn.init.normal_(linear.weight, 0, Std);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
+                case Layers.Projection projection:
+                    nn.init.normal_(projection.Weight, 0, Std);
+                    if (projection.Bias is not null) nn.init.zeros_(projection.Bias);
+                    break;
                 case Embedding embedding:
                     nn.init.normal_(embedding.weight, 0, Std);
                     break;

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -10,7 +9,7 @@ namespace RlhfPlatform.Modeling.Layers;
 /// </summary>
 public sealed class Attention : Module<Tensor, Tensor>
 {
-    readonly Linear q_proj, k_proj, v_proj, o_proj;
+    readonly Projection q_proj, k_proj, v_proj, o_proj;
     readonly RmsNorm? q_norm, k_norm;
     readonly int heads, kvHeads, headDim, layerIndex;
 
@@ -20,10 +19,10 @@ public sealed class Attention : Module<Tensor, Tensor>
         kvHeads = config.NumKvHeads;
         headDim = config.HeadDim;
         this.layerIndex = layerIndex;
-        q_proj = Linear(config.HiddenSize, heads * headDim, hasBias: config.QkvBias);
-        k_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
-        v_proj = Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.QkvBias);
-        o_proj = Linear(heads * headDim, config.HiddenSize, hasBias: config.OutputProjectionBias);
+        q_proj = new Projection(config.HiddenSize, heads * headDim, config.QkvBias);
+        k_proj = new Projection(config.HiddenSize, kvHeads * headDim, config.QkvBias);
+        v_proj = new Projection(config.HiddenSize, kvHeads * headDim, config.QkvBias);
+        o_proj = new Projection(heads * headDim, config.HiddenSize, config.OutputProjectionBias);
         if (config.QkNorm)
         {
             q_norm = new RmsNorm(headDim, config.RmsNormEps);

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -7,13 +6,13 @@ namespace RlhfPlatform.Modeling.Layers;
 /// <summary>down(silu(gate(x)) · up(x)).</summary>
 public sealed class SwiGluMlp : Module<Tensor, Tensor>
 {
-    readonly Linear gate_proj, up_proj, down_proj;
+    readonly Projection gate_proj, up_proj, down_proj;
 
     public SwiGluMlp(ModelConfig config) : base(nameof(SwiGluMlp))
     {
-        gate_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        up_proj = Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        down_proj = Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
+        gate_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        up_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        down_proj = new Projection(config.IntermediateSize, config.HiddenSize, config.MlpBias);
         RegisterComponents();
     }
 
