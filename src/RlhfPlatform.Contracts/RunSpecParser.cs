@@ -115,6 +115,10 @@ public static class RunSpecParser
         int longest = spec.Task.TargetLength * 3 + 16;
         CheckTrainingDtype("policy.dtype", spec.Policy.Dtype, problems);
         CheckTrainingDtype("rewardModel.dtype", spec.RewardModel.Dtype, problems);
+        if (spec.RewardModel.Lora != null && spec.RewardModel.Objective == "frozen")
+            problems.Add("rewardModel.lora: the frozen objective already trains only the reward head; drop lora or pick another objective");
+        if (spec.RewardModel.Lora != null && spec.RewardModel.Base == null && spec.RewardModel.Init == "scratch")
+            problems.Add("rewardModel.lora: a reward model trained from scratch (init scratch, no base) has no pretrained weights to adapt; train it fully or start from the SFT policy or a base");
         // A base model's context is checked against its config.json at submission (RunInputs), not here.
         if (spec.Rollout.Generators > spec.Rl.PromptsPerStep)
             problems.Add($"rollout.generators ({spec.Rollout.Generators}) must not exceed rl.promptsPerStep ({spec.Rl.PromptsPerStep}): each generator takes at least one prompt");

@@ -2,6 +2,7 @@ using TorchSharp;
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Modeling.Lora;
 using RlhfPlatform.Storage;
 using RlhfPlatform.Training;
 using RlhfPlatform.Training.Rl;
@@ -13,15 +14,18 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>
 /// Owns the policy being trained: SFT of the starting policy (published as version 0, also the
-/// reference), then one RL update (RLOO or PPO) per call, each published as the next version.
-/// Optimizer state and PPO's value head live in memory: a resumed run starts them afresh from the
-/// last committed policy version.
+/// reference), then one RL update (RLOO or PPO) per call, each published as the next version with
+/// its trainer state (optimizer moments, PPO's critic and controllers) committed first.
+/// With policy.lora, SFT trains adapters and merges them (version 0 is a plain HF folder); RL trains
+/// fresh adapters on version 0, each later version is a PEFT adapter folder on that base, and the
+/// reference is the same weights with the adapters off.
 /// </summary>
 [HeavyWork]
 public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
     const long SftSeedStream = 10_000_000;
+    const long LoraSeedStream = 40_000_000;
     public const long RlUpdateSeedStream = 20_000_000;
     readonly BackgroundJob<CheckpointRef> sft = new();
     CausalLm? policy;
@@ -63,14 +67,28 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         fromVersion = Math.Max(fromVersion, committed);
         // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
         string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
-        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder, PolicyLoadOptions(spec)));
+        bool adapter = AdapterCheckpoint.KindOf(folder) == ModelFolderKind.PeftAdapter;
+        string modelFolder = adapter ? await files.FetchAsync(RunId, CheckpointKinds.Policy, 0, default) : folder;
+        var lora = SpecMapping.Lora(spec.Policy.Lora);
+        var loaded = await compute.Run(() =>
+        {
+            var model = ModelCheckpoint.LoadCausalLm(modelFolder, PolicyLoadOptions(spec));
+            if (adapter) PeftAdapter.Load(model, folder);
+            else if (lora != null) LoraModel.Attach(model, lora, SeedMix.Derive(spec.Seed, LoraSeedStream));
+            return model;
+        });
         ReplacePolicy(loaded, fromVersion);
         DisposeRl();
         tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
         if (spec.Rl.Algorithm == "ppo")
         {
-            reference ??= new LoadedPolicy(files, compute, RunId, Device);
-            var referenceModel = await reference.GetAsync(0);
+            ILanguageModel referenceModel;
+            if (LoraModel.HasAdapters(policy!)) referenceModel = new AdaptersDisabledView<CausalLm>(policy!);
+            else
+            {
+                reference ??= new LoadedPolicy(files, compute, RunId, Device);
+                referenceModel = await reference.GetAsync(0);
+            }
             rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec, fromVersion)));
         }
         else
@@ -111,7 +129,16 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         // trainer state one version ahead; the step is redone and its identical state adopted.
         if (rl is IResumableUpdate resumable)
             await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, next, resumable.SaveState, default);
-        await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
+        if (LoraModel.HasAdapters(policy))
+        {
+            var adapted = policy;
+            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.Policy, next, folder =>
+            {
+                PeftAdapter.Save(adapted, folder, AdapterBase(RunId));
+                Modeling.Tokenization.TokenizerFiles.Save(tokenizer!, folder);
+            }, default);
+        }
+        else await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
         version = next;
         return new PolicyUpdate(next, values);
     }
@@ -124,11 +151,17 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     {
         using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
         var config = await compute.Run(() => SpecMapping.PolicyConfig(spec, environment.Tokenizer), ct);
+        var lora = SpecMapping.Lora(spec.Policy.Lora);
         var model = await compute.Run(() =>
         {
-            if (spec.Policy.Base is { } folder) return ModelCheckpoint.LoadCausalLm(folder, PolicyLoadOptions(spec));
-            manual_seed(spec.Seed);
-            return ModelPrecision.Cast(new CausalLm(config), SpecMapping.PolicyLoadOptions(spec).Dtype).to(new Device(Device));
+            CausalLm created;
+            if (spec.Policy.Base is { } folder) created = ModelCheckpoint.LoadCausalLm(folder, PolicyLoadOptions(spec));
+            else
+            {
+                manual_seed(spec.Seed);
+                created = ModelPrecision.Cast(new CausalLm(config), SpecMapping.PolicyLoadOptions(spec).Dtype).to(new Device(Device));
+            }
+            return created;
         }, ct);
         ReplacePolicy(model, -1);
         string start = spec.Policy.Base is { } baseFolder ? $"base model {baseFolder}" : "a policy trained from scratch";
@@ -140,6 +173,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         {
             var demos = await compute.Run(() => RunData.Demonstrations(spec, environment), ct);
             await runs.AppendEventAsync(RunId, RunMetrics.Event("sft", $"SFT of {start} on {demos.Count} demonstrations"), ct);
+            // LoRA SFT: adapters train, then fold into the weights, so version 0 is a plain HF folder (every later version's base).
+            if (lora != null) await compute.Run(() => LoraModel.Attach(model, lora, SeedMix.Derive(spec.Seed, LoraSeedStream - 1)), ct);
             using var trainer = new SftTrainer(model, demos, SpecMapping.Sft(spec), spec.Seed);
             while (!trainer.IsDone)
             {
@@ -149,10 +184,14 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
                 sft.Report(trainer.StepsDone, spec.Policy.Sft.Steps);
             }
         }
+        if (LoraModel.HasAdapters(model)) await compute.Run(() => LoraModel.Merge(model), ct);
         var checkpoint = await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, 0, model, model.Config, environment.Tokenizer, ct);
         version = 0;
         return checkpoint;
     }
+
+    /// <summary>What a policy adapter's adapter_config.json names as its base: this run's policy version 0.</summary>
+    public static string AdapterBase(string runId) => $"rlhf:{runId}/{CheckpointKinds.Policy}/0";
 
     void DisposeRl()
     {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Lora;
 using RlhfPlatform.Storage;
 using RlhfPlatform.Training;
 using RlhfPlatform.Training.Evaluation;
@@ -20,6 +21,10 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
 {
     const int StepsPerChunk = 10;
     const long SeedStream = 30_000_000;
+    const long LoraSeedStream = 50_000_000;
+
+    /// <summary>Inside a reward-model checkpoint (or each member's folder): the PEFT adapter it was trained as, before merging.</summary>
+    public const string AdapterFolder = "adapter";
     readonly BackgroundJob<CheckpointRef> job = new();
 
     public Task Start(RunSpec spec)
@@ -68,6 +73,8 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
                     ? RewardModelBase.Fresh(config, head, seed)
                     : RewardModelBase.FromFolder(baseFolder, head, seed), SpecMapping.RewardModelLoadOptions(spec).Dtype).to(new TorchSharp.torch.Device(device)), ct);
                 members.Add(model);
+                if (SpecMapping.Lora(spec.RewardModel.Lora) is { } lora)
+                    await compute.Run(() => LoraModel.Attach(model, lora, SeedMix.Derive(seed, LoraSeedStream)), ct);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";
                 string member = memberCount > 1 ? $" member {k}" : "";
@@ -99,13 +106,33 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
                 await runs.RecordMetricsAsync(runId, EvalSetMetrics(report, lastStep), ct);
             }
             return await files.PublishFolderAsync(compute, runId, CheckpointKinds.RewardModel(spec.RewardModel.Name), 1,
-                folder => RewardModelFolder.Save(trained, folder), ct);
+                folder => SaveMerged(trained, folder, baseFolder is null ? null : RewardBase(spec, runId)), ct);
         }
         finally
         {
             foreach (var member in members) member.Dispose();
         }
     }
+
+    /// <summary>
+    /// The scorers' folder: merged weights (a plain reward model, loaded as any other). A LoRA-trained
+    /// model also keeps its adapter in PEFT layout under adapter/, naming its base.
+    /// </summary>
+    static void SaveMerged(TrainedRewardModel trained, string folder, string? baseName)
+    {
+        for (int k = 0; k < trained.Members.Count; k++)
+        {
+            var member = trained.Members[k];
+            if (!LoraModel.HasAdapters(member)) continue;
+            string memberFolder = trained.IsEnsemble ? RewardModelFolder.MemberFolder(folder, k) : folder;
+            PeftAdapter.Save(member, Path.Combine(memberFolder, AdapterFolder), baseName);
+            LoraModel.Merge(member);
+        }
+        RewardModelFolder.Save(trained, folder);
+    }
+
+    /// <summary>What a reward-model adapter names as its base: rewardModel.base, or this run's SFT policy.</summary>
+    static string RewardBase(RunSpec spec, string runId) => spec.RewardModel.Base ?? PolicyTrainerGrain.AdapterBase(runId);
 
     /// <summary>rewardModel.evalData set {name}: rm/eval/{name}/accuracy (and reward calibration, Kendall τ), as `rlhf rm eval` reports them.</summary>
     static MetricPoint[] EvalSetMetrics(RewardEvalReport report, int step)

@@ -1,5 +1,7 @@
 using RlhfPlatform.Contracts;
+using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Generation;
+using RlhfPlatform.Modeling.Lora;
 using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Grains.Placement;
 
@@ -23,7 +25,11 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
     public async Task<RolloutBatch> Generate(RolloutRequest request)
     {
         var current = await policy!.GetAsync(request.PolicyVersion);
-        var referenceModel = await reference!.GetAsync(0);
+        // A LoRA version's reference is its own base with the adapters off: no second copy of the weights.
+        // Version 0 is its own reference.
+        ILanguageModel referenceModel = LoraModel.HasAdapters(current) ? new AdaptersDisabledView<CausalLm>(current)
+            : request.PolicyVersion == 0 ? current
+            : await reference!.GetAsync(0);
         var generation = new GenerationOptions { MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature };
         var rollouts = await compute.RunInference(() =>
             RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed, request.FirstPrompt));

@@ -23,6 +23,12 @@ public static class SpecMapping
 
     public static ModelLoadOptions PolicyLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.Policy.Dtype) };
 
+    /// <summary>policy.lora or rewardModel.lora as adapter options; null: full fine-tuning.</summary>
+    public static Modeling.Lora.LoraOptions? Lora(LoraSpec? lora) => lora is null ? null : new Modeling.Lora.LoraOptions
+    {
+        Rank = lora.Rank, Alpha = lora.Alpha, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
+    }.Validate();
+
     public static ModelLoadOptions RewardModelLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.RewardModel.Dtype) };
 
     /// <summary>The reward model's head: the spec's, else the objective's default.</summary>

@@ -30,6 +30,9 @@ public sealed class ValueHead : Module<Tensor, Tensor>
 /// <summary>A separate critic for PPO: its own decoder plus a <see cref="ValueHead"/>.</summary>
 public sealed class ValueModel : Module<Tensor, Tensor>
 {
+    /// <summary>The value head's module name.</summary>
+    public const string HeadName = "value_head";
+
     readonly DecoderBackbone model;
     readonly ValueHead value_head;
 

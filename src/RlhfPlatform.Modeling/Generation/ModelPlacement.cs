@@ -7,7 +7,9 @@ public static class ModelPlacement
 {
     public static (ScalarType Dtype, Device Device) Of(ILanguageModel model)
     {
-        var first = ((nn.Module)model).parameters().First();
+        var module = model as nn.Module ?? (model as Lora.IModelView)?.Model
+            ?? throw new ArgumentException($"{model.GetType().Name} is neither a module nor a view of one");
+        var first = module.parameters().First();
         return (first.dtype, first.device);
     }
 

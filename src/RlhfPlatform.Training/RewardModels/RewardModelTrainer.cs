@@ -1,5 +1,6 @@
 using TorchSharp;
 using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Lora;
 using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Training.Data;
 using RlhfPlatform.Training.Objectives;
@@ -47,7 +48,9 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
         schedule = new LearningRateSchedule(options.Schedule, TotalSteps, options.WarmupRatio);
         if (options.EarlyStopMetric != null) EarlyStop = new EarlyStopping(options.EarlyStopMetric, options.EarlyStopPatience);
 
-        if (objective.Traits.ReferenceLogProbs) Reference = FrozenCopy(model);
+        // Under LoRA the starting weights are the base itself with the adapters off: no copy.
+        if (objective.Traits.ReferenceLogProbs)
+            Reference = LoraModel.HasAdapters(model) ? new AdaptersDisabledView<RewardModel>(model) : FrozenCopy(model);
         if (!objective.Traits.TrainsBackbone)
             foreach (var (name, parameter) in model.named_parameters())
                 if (!name.StartsWith("score.", StringComparison.Ordinal)) parameter.requires_grad = false;
@@ -66,8 +69,8 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
     internal DataOrder Order { get; }
     internal AdamW Optimizer { get; }
     internal EarlyStopping? EarlyStop { get; }
-    /// <summary>The frozen starting weights (GRM-DPO's π_ref); null for objectives that need none.</summary>
-    internal RewardModel? Reference { get; }
+    /// <summary>The frozen starting weights (GRM-DPO's π_ref): a copy, or the LoRA base; null for objectives that need none.</summary>
+    internal ILanguageModel? Reference { get; }
 
     public TrainingStepMetrics Step()
     {
@@ -187,6 +190,6 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
     public void Dispose()
     {
         Optimizer.Dispose();
-        Reference?.Dispose();
+        (Reference as IDisposable)?.Dispose();
     }
 }

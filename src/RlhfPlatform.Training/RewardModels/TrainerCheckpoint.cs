@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Checkpoints;
 using RlhfPlatform.Modeling.Optimization;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ public static class TrainerCheckpoint
     {
         Directory.CreateDirectory(folder);
         WriteWeights(trainer.Model, Path.Combine(folder, ModelFolder));
-        if (trainer.Reference is { } reference) WriteWeights(reference, Path.Combine(folder, ReferenceFolder));
+        if (trainer.Reference is RewardModel reference) WriteWeights(reference, Path.Combine(folder, ReferenceFolder));
         trainer.Optimizer.Save(Path.Combine(folder, OptimizerFile));
         using var rng = get_rng_state();
         var state = new State(trainer.Objective.Name, trainer.Seed, trainer.StepsDone, trainer.TotalSteps, trainer.Order.Epoch, trainer.Order.Position,
@@ -57,7 +58,7 @@ public static class TrainerCheckpoint
             throw new InvalidDataException($"trainer checkpoint {folder} was written by an older version (TorchSharp's {LegacyOptimizerFile}), " +
                                            "which this one cannot resume: start the training again in a new folder");
         ModelCheckpoint.LoadWeights(trainer.Model, Path.Combine(folder, ModelFolder));
-        if (trainer.Reference is { } reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFolder));
+        if (trainer.Reference is RewardModel reference) ModelCheckpoint.LoadWeights(reference, Path.Combine(folder, ReferenceFolder));
         trainer.Optimizer.Load(Path.Combine(folder, OptimizerFile));
         trainer.Order.Restore(state.Epoch, state.Position);
         trainer.StepsDone = state.Step;

@@ -4,6 +4,7 @@ using RlhfPlatform.Modeling.Generation;
 using static TorchSharp.torch;
 using RlhfPlatform.Modeling.Optimization;
 using RlhfPlatform.Modeling.Checkpoints;
+using RlhfPlatform.Modeling.Lora;
 
 namespace RlhfPlatform.Training.Rl;
 
@@ -157,9 +158,14 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         else
         {
             critic = ModelPrecision.Cast(new ValueModel(policy.Config), ModelPrecision.Of(policy));
-            critic.Backbone.load_state_dict(policy.Backbone.state_dict());
             critic.to(device);
-            criticParameters = critic.parameters();
+            var policyBackbone = policy.Backbone.state_dict();
+            using (no_grad())
+                foreach (var (name, target) in critic.Backbone.state_dict()) target.copy_(policyBackbone[name]);
+            // A LoRA policy gets a LoRA critic: adapters of the same shape on the policy's base, the value head in full.
+            if (LoraModel.OptionsOf(policy) is { } lora)
+                LoraModel.Attach(critic, lora with { ModulesToSave = [ValueModel.HeadName] }, seed: options.Seed);
+            criticParameters = critic.parameters().Where(p => p.requires_grad);
         }
         // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
         parameters = policy.parameters().Where(p => p.requires_grad).Concat(criticParameters).ToArray();
@@ -299,8 +305,9 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         normalizer.Restore(state.Normalizer);
     }
 
+    /// <summary>What the critic learns: the whole critic, or its adapters and value head under LoRA (the base is the policy's version 0).</summary>
     IEnumerable<(string Name, Tensor Tensor)> CriticParameters() =>
-        (sharedHead is not null ? sharedHead.named_parameters() : critic!.named_parameters()).Select(p => (p.name, (Tensor)p.parameter));
+        (sharedHead is not null ? sharedHead.named_parameters() : critic!.named_parameters()).Where(p => p.parameter.requires_grad).Select(p => (p.name, (Tensor)p.parameter));
 
     sealed record ControllerState(double KlCoef, RewardNormalizer.State Normalizer);
 
