@@ -16,10 +16,15 @@ public sealed class ServeAndSubmitTests : IDisposable
     async Task<string> SubmitAsync(string url, int rlSteps, string algorithm = "rloo")
     {
         string spec = Path.Combine(folder, $"tiny-{algorithm}-{rlSteps}.json");
+        // "ppo-lora": PPO on LoRA adapters (policy and critic), with adapter dropout.
+        bool lora = algorithm.EndsWith("-lora", StringComparison.Ordinal);
+        if (lora) algorithm = algorithm[..^"-lora".Length];
         string rl = algorithm == "ppo"
             ? "\"algorithm\": \"ppo\", \"epochs\": 2, \"miniBatches\": 2, \"ppo\": { \"critic\": \"separate\", \"klTarget\": 0.5, \"rewardNormalization\": \"running\" }, "
             : "";
-        await File.WriteAllTextAsync(spec, TinySpecJson.Replace("RL_STEPS", rlSteps.ToString()).Replace("\"rl\": { ", "\"rl\": { " + rl));
+        string json = TinySpecJson.Replace("RL_STEPS", rlSteps.ToString()).Replace("\"rl\": { ", "\"rl\": { " + rl);
+        if (lora) json = json.Replace("\"policy\": { ", "\"policy\": { \"lora\": { \"rank\": 4, \"alpha\": 8, \"dropout\": 0.1 }, ");
+        await File.WriteAllTextAsync(spec, json);
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["submit", spec, "--api", url]);
         Assert.True(exit == 0, stderr);
         return stdout.Trim();
@@ -181,11 +186,13 @@ public sealed class ServeAndSubmitTests : IDisposable
     /// adopted on restart. Trainer state v4 is committed before policy v4, so dying after policy v4
     /// resumes from v4 with its trainer state; dying after trainer state v4 resumes from policy v3, redoes
     /// step 4 and adopts the identical state. Nothing is lost either way: a PPO run (separate critic,
-    /// adaptive KL, running reward normalization) ends equal to its undisturbed twin.
+    /// adaptive KL, running reward normalization) ends equal to its undisturbed twin, and so does one
+    /// on LoRA adapters, resumed from an adapter version.
     /// </summary>
     [Theory]
     [InlineData("rloo", "policy")]
     [InlineData("ppo", "trainer-state")]
+    [InlineData("ppo-lora", "policy")]
     public async Task ACrashBetweenACheckpointCommitAndItsRowIsAdoptedAndTheRunCompletes(string algorithm, string crashAfterKind)
     {
         const int steps = 8;
@@ -215,7 +222,7 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Contains(events, e => e.Kind == "resumed" && e.Message == $"continuing RL from committed policy version {resumedFrom}");
         Assert.Equal(Enumerable.Range(1, steps), checkpoints.Where(c => c.Kind == "trainer-state").Select(c => c.Version));
         Assert.DoesNotContain(events, e => e.Kind == "trainer-state"); // no resume without its optimizer state
-        if (algorithm != "ppo") return;
+        if (!algorithm.StartsWith("ppo", StringComparison.Ordinal)) return;
 
         string twinDirectory = Path.Combine(folder, "twin");
         string twinId;
