@@ -86,12 +86,17 @@ public sealed class PeftAdapterTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void APeftAdapterFolderFromElsewhereLoads(bool withAdapterName)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void APeftAdapterFolderFromElsewhereLoads(bool withAdapterName, bool rsLora)
     {
-        // The real config (r 16, alpha 32, all seven projections) unchanged; the weights are random, named as PEFT names them.
-        File.Copy(Fixture, Path.Combine(folder, PeftAdapterConfig.FileName));
+        // The real config (r 16, alpha 32, all seven projections) unchanged but for use_rslora in one case; the
+        // weights are random, named as PEFT names them (with or without the adapter name "default").
+        var json = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
+        json["use_rslora"] = rsLora;
+        File.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), json.ToJsonString());
+        double scale = rsLora ? 32.0 / Math.Sqrt(16) : 32.0 / 16;
         using var reference = TinyModels.Policy(seed: 9);
         using var model = LoraModels.CopyOf(reference, c => new CausalLm(c));
         var tensors = new List<(string, Tensor)>();
@@ -103,7 +108,7 @@ public sealed class PeftAdapterTests : IDisposable
             string segment = withAdapterName ? ".default" : "";
             tensors.Add(($"base_model.model.{path}.lora_A{segment}.weight", a));
             tensors.Add(($"base_model.model.{path}.lora_B{segment}.weight", b));
-            using (no_grad()) projection.Weight.add_(b.mm(a).mul(32.0 / 16));   // W + (alpha / r)·B·A, by hand
+            using (no_grad()) projection.Weight.add_(b.mm(a).mul(scale));   // W + scale·B·A, by hand
         }
         SafeTensors.Write(Path.Combine(folder, PeftAdapter.WeightsFile), tensors);
         reference.eval();
