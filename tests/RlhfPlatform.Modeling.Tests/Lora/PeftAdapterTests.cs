@@ -209,4 +209,28 @@ public sealed class PeftAdapterTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(rewardModel, adapterFolder));
         Assert.Contains("task_type CAUSAL_LM does not fit a RewardModel (SEQ_CLS)", error.Message);
     }
+
+    [Fact]
+    public void ARewardModelAdapterLoadsOnTheCausalLmItWasTrainedFrom()
+    {
+        string baseFolder = Path.Combine(folder, "policy"), adapterFolder = Path.Combine(folder, "adapter");
+        using var policy = TinyModels.Policy(seed: 8);
+        ModelCheckpoint.Save(policy, policy.Config, TinyModels.Tokenizer, baseFolder);
+        using var rewardModel = new RewardModel(policy.Config);
+        var policyState = policy.state_dict();
+        using (no_grad())
+            foreach (var (name, tensor) in rewardModel.state_dict().Where(kv => policyState.ContainsKey(kv.Key))) tensor.copy_(policyState[name]);
+        LoraModel.Attach(rewardModel, LoraModels.AllSeven, seed: 1);
+        LoraModels.RandomizeB(rewardModel);
+        PeftAdapter.Save(rewardModel, adapterFolder, baseFolder);
+        rewardModel.eval();
+        using var expected = LoraModels.Rewards(rewardModel);
+
+        using var loaded = AdapterCheckpoint.LoadRewardModelWithAdapter(baseFolder, adapterFolder);
+        loaded.eval();
+        using var rewards = LoraModels.Rewards(loaded);
+        Assert.True(rewards.eq(expected).all().item<bool>(), "the reward model on its policy base gives other rewards");
+        var error = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.LoadRewardModel(baseFolder));
+        Assert.Contains("missing tensors: score.weight", error.Message);
+    }
 }
