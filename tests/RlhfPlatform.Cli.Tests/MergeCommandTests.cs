@@ -57,12 +57,23 @@ public sealed class MergeCommandTests : IDisposable
         Assert.True(difference <= Tolerance, $"merged logits differ by {difference:E3}");
     }
 
-    [Fact]
-    public async Task RewardModelAdapterMergesIntoAFolderThatLoadsAsARewardModel()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RewardModelAdapterMergesIntoAFolderThatLoadsAsARewardModel(bool baseIsTheCausalLm)
     {
         manual_seed(4);
         using var model = new RewardModel(Config("linear"));
-        ModelCheckpoint.Save(model, model.Config, tokenizer, Sub("base"));
+        if (baseIsTheCausalLm)
+        {
+            // The usual case: the reward model was trained with LoRA from a policy folder, its head carried by the adapter.
+            using var policy = new CausalLm(Config());
+            var state = model.state_dict();
+            using (no_grad())
+                foreach (var (name, tensor) in policy.state_dict()) tensor.copy_(state[name]);
+            ModelCheckpoint.Save(policy, policy.Config, tokenizer, Sub("base"));
+        }
+        else ModelCheckpoint.Save(model, model.Config, tokenizer, Sub("base"));
         LoraModel.Attach(model, new LoraOptions { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 1);
         RandomizeAdapters(model);
         using (no_grad()) model.state_dict()["score.weight"].mul_(-3.0);
