@@ -113,6 +113,8 @@ public static class RunSpecParser
         CheckFolder("rewardModel.base", spec.RewardModel.Base, problems);
         CheckFolder("evaluation.judge.model", spec.Evaluation.Judge?.Model, problems);
         int longest = spec.Task.TargetLength * 3 + 16;
+        CheckTrainingDtype("policy.dtype", spec.Policy.Dtype, problems);
+        CheckTrainingDtype("rewardModel.dtype", spec.RewardModel.Dtype, problems);
         // A base model's context is checked against its config.json at submission (RunInputs), not here.
         if (spec.Rollout.Generators > spec.Rl.PromptsPerStep)
             problems.Add($"rollout.generators ({spec.Rollout.Generators}) must not exceed rl.promptsPerStep ({spec.Rl.PromptsPerStep}): each generator takes at least one prompt");
@@ -125,6 +127,16 @@ public static class RunSpecParser
         if (problems.Count > 0)
             throw new RunSpecException("run spec is invalid: " + string.Join("; ", problems));
         return spec;
+    }
+
+    /// <summary>
+    /// float16 trains only with loss scaling (its gradients underflow below 6e-8), which this platform
+    /// does not do; bfloat16 has float32's range and needs none.
+    /// </summary>
+    static void CheckTrainingDtype(string path, string dtype, List<string> problems)
+    {
+        if (dtype == "float16")
+            problems.Add($"{path}: float16 training needs loss scaling, which is not implemented; use bfloat16 (same memory, float32's range)");
     }
 
     static void CheckModel(string path, ModelSpec model, List<string> problems)

@@ -11,6 +11,8 @@ public sealed record ComputeOptions
     public int Threads { get; init; }
     /// <summary>Heavy jobs run at once: devices × jobs per device, each on its own worker thread.</summary>
     public int Workers { get; init; } = 1;
+    /// <summary>Devices of this silo (cuda:0 … cuda:N-1); grains are spread over them as they activate.</summary>
+    public int DeviceCount { get; init; } = 1;
 }
 
 /// <summary>
@@ -40,6 +42,19 @@ public sealed class ComputeQueue : IDisposable
     }
 
     public ComputeOptions Options { get; }
+
+    int nextDevice = -1;
+
+    /// <summary>
+    /// The torch device for a grain that is activating: "cpu", or the silo's CUDA devices in turn. A grain
+    /// keeps its models and every tensor of its jobs there, whichever worker thread runs a job.
+    /// </summary>
+    public string AssignDevice()
+    {
+        if (Options.Device != "cuda") return Options.Device;
+        int index = (int)((uint)Interlocked.Increment(ref nextDevice) % (uint)Math.Max(1, Options.DeviceCount));
+        return $"cuda:{index}";
+    }
 
     /// <summary>Runs a job that may draw from torch's global generator: never beside another such job.</summary>
     public Task<T> Run<T>(Func<T> job, CancellationToken ct = default) => Enqueue(() => { lock (globalGenerator) return job(); }, ct);

@@ -35,11 +35,12 @@ public sealed class EvaluatorGrain(ComputeQueue compute, CheckpointFiles files, 
     async Task<EvaluationReport> EvaluateAsync(RunSpec spec, int policyVersion, int referenceVersion, CheckpointRef rewardModel, CancellationToken ct)
     {
         string runId = this.GetPrimaryKeyString();
-        using var policy = new LoadedPolicy(files, compute, runId);
-        using var reference = new LoadedPolicy(files, compute, runId);
+        string device = compute.AssignDevice();
+        using var policy = new LoadedPolicy(files, compute, runId, device);
+        using var reference = new LoadedPolicy(files, compute, runId, device);
         var policyModel = await policy.GetAsync(policyVersion, ct);
         var referenceModel = await reference.GetAsync(referenceVersion, ct);
-        using var proxy = await LoadedRewardSource.LoadAsync(files, compute, rewardModel, ct);
+        using var proxy = await LoadedRewardSource.LoadAsync(files, compute, rewardModel, device, ct);
         using var environment = await compute.Run(() => RunEnvironment.Create(spec), ct);
         var gold = await StageException.InAsync($"{Stage} loading the {environment.Name} judge", () => compute.Run(() => environment.Judge, ct));
         var prompts = environment.EvalPrompts(spec.Evaluation.Prompts, spec.Seed);

@@ -3,8 +3,8 @@ using RlhfPlatform.Modeling.Checkpoints;
 
 namespace RlhfPlatform.Grains;
 
-/// <summary>A grain's copy of one policy version, reloaded from the checkpoint store when another version is asked for.</summary>
-public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, string runId) : IDisposable
+/// <summary>A grain's copy of one policy version on its device, reloaded from the checkpoint store when another version is asked for.</summary>
+public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, string runId, string device) : IDisposable
 {
     public CausalLm? Model { get; private set; }
     public int Version { get; private set; } = -1;
@@ -13,7 +13,13 @@ public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, st
     {
         if (Model != null && Version == version) return Model;
         string folder = await files.FetchAsync(runId, CheckpointKinds.Policy, version, ct);
-        var loaded = await compute.Run(() => { var m = ModelCheckpoint.LoadCausalLm(folder); m.eval(); return m; }, ct);
+        var loaded = await compute.Run(() =>
+        {
+            // In the precision the trainer saved it in (policy.dtype): a bf16 policy samples in bf16.
+            var m = ModelCheckpoint.LoadCausalLm(folder, new ModelLoadOptions { Dtype = ModelCheckpoint.SavedDtype(folder), Device = device });
+            m.eval();
+            return m;
+        }, ct);
         Model?.Dispose();
         Model = loaded;
         Version = version;

@@ -15,13 +15,13 @@ public sealed class LoadedRewardSource(TrainedRewardModel model) : IRewardSource
     public void Dispose() => model.Dispose();
 
     public static async Task<LoadedRewardSource> LoadAsync(CheckpointFiles files, ComputeQueue compute,
-        string runId, string kind, int version, CancellationToken ct = default)
+        string runId, string kind, int version, string device, CancellationToken ct = default)
     {
         string folder = await files.FetchAsync(runId, kind, version, ct);
-        var model = await compute.Run(() => RewardModelFolder.Load(folder), ct);
+        var model = await compute.Run(() => RewardModelFolder.Load(folder, device: device), ct);
         return new LoadedRewardSource(model);
     }
 
-    public static Task<LoadedRewardSource> LoadAsync(CheckpointFiles files, ComputeQueue compute, CheckpointRef checkpoint, CancellationToken ct = default) =>
-        LoadAsync(files, compute, checkpoint.RunId, checkpoint.Kind, checkpoint.Version, ct);
+    public static Task<LoadedRewardSource> LoadAsync(CheckpointFiles files, ComputeQueue compute, CheckpointRef checkpoint, string device, CancellationToken ct = default) =>
+        LoadAsync(files, compute, checkpoint.RunId, checkpoint.Kind, checkpoint.Version, device, ct);
 }

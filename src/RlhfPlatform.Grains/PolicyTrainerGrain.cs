@@ -1,3 +1,4 @@
+using TorchSharp;
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Modeling.Checkpoints;
@@ -29,8 +30,14 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     LoadedPolicy? reference;
     RunSpec? rlSpec;
     Modeling.Tokenization.ITokenizer? tokenizer;
+    string? device;
 
     string RunId => this.GetPrimaryKeyString();
+
+    /// <summary>Where this trainer's policy, critic and reference live (the same device, for the whole activation).</summary>
+    string Device => device ??= compute.AssignDevice();
+
+    ModelLoadOptions PolicyLoadOptions(RunSpec spec) => SpecMapping.PolicyLoadOptions(spec) with { Device = Device };
 
     public Task StartSft(RunSpec spec)
     {
@@ -56,13 +63,13 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         fromVersion = Math.Max(fromVersion, committed);
         // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
         string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
-        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder));
+        var loaded = await compute.Run(() => ModelCheckpoint.LoadCausalLm(folder, PolicyLoadOptions(spec)));
         ReplacePolicy(loaded, fromVersion);
         DisposeRl();
         tokenizer = await compute.Run(() => SpecMapping.Tokenizer(spec));
         if (spec.Rl.Algorithm == "ppo")
         {
-            reference ??= new LoadedPolicy(files, compute, RunId);
+            reference ??= new LoadedPolicy(files, compute, RunId, Device);
             var referenceModel = await reference.GetAsync(0);
             rl = await compute.RunSeeded(spec.Seed, () => new PpoTrainer(policy!, referenceModel, SpecMapping.Ppo(spec, fromVersion)));
         }
@@ -119,9 +126,9 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         var config = await compute.Run(() => SpecMapping.PolicyConfig(spec, environment.Tokenizer), ct);
         var model = await compute.Run(() =>
         {
-            if (spec.Policy.Base is { } folder) return ModelCheckpoint.LoadCausalLm(folder, SpecMapping.PolicyLoadOptions(spec));
+            if (spec.Policy.Base is { } folder) return ModelCheckpoint.LoadCausalLm(folder, PolicyLoadOptions(spec));
             manual_seed(spec.Seed);
-            return new CausalLm(config);
+            return ModelPrecision.Cast(new CausalLm(config), SpecMapping.PolicyLoadOptions(spec).Dtype).to(new Device(Device));
         }, ct);
         ReplacePolicy(model, -1);
         string start = spec.Policy.Base is { } baseFolder ? $"base model {baseFolder}" : "a policy trained from scratch";

@@ -1,3 +1,4 @@
+using TorchSharp;
 using RlhfPlatform.Contracts;
 using RlhfPlatform.Modeling;
 using RlhfPlatform.Storage;
@@ -55,6 +56,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
 
         string? baseFolder = spec.RewardModel.Base
             ?? (spec.RewardModel.Init == "sft" ? await files.FetchAsync(runId, CheckpointKinds.Policy, 0, ct) : null);
+        string device = compute.AssignDevice();
         var members = new List<RewardModel>();
         int lastStep = 0;
         try
@@ -62,9 +64,9 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
             for (int k = 0; k < memberCount; k++)
             {
                 int seed = RewardModelTraining.MemberSeed(spec.Seed, k);
-                var model = await compute.Run(() => baseFolder == null
+                var model = await compute.Run(() => ModelPrecision.Cast(baseFolder == null
                     ? RewardModelBase.Fresh(config, head, seed)
-                    : RewardModelBase.FromFolder(baseFolder, head, seed), ct);
+                    : RewardModelBase.FromFolder(baseFolder, head, seed), SpecMapping.RewardModelLoadOptions(spec).Dtype).to(new TorchSharp.torch.Device(device)), ct);
                 members.Add(model);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);
                 string prefix = memberCount > 1 ? $"rm/member{k}/" : "rm/";

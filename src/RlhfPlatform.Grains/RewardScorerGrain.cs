@@ -17,7 +17,7 @@ public sealed class RewardScorerGrain(ComputeQueue compute, CheckpointFiles file
             string[] key = this.GetPrimaryKeyString().Split('/');
             if (key.Length != 3 || !int.TryParse(key[2], out int version))
                 throw new ArgumentException($"reward scorer key '{this.GetPrimaryKeyString()}' is not run/kind/version");
-            source = await LoadedRewardSource.LoadAsync(files, compute, key[0], key[1], version);
+            source = await LoadedRewardSource.LoadAsync(files, compute, key[0], key[1], version, compute.AssignDevice());
         }
         var loaded = source;
         return await compute.RunInference(() => loaded.Score(prompts, responses));

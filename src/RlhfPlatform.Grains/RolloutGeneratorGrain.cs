@@ -14,8 +14,9 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
     public override Task OnActivateAsync(CancellationToken ct)
     {
         string runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
-        policy = new LoadedPolicy(files, compute, runId);
-        reference = new LoadedPolicy(files, compute, runId);
+        string device = compute.AssignDevice();
+        policy = new LoadedPolicy(files, compute, runId, device);
+        reference = new LoadedPolicy(files, compute, runId, device);
         return Task.CompletedTask;
     }
 

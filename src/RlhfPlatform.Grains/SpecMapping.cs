@@ -23,6 +23,8 @@ public static class SpecMapping
 
     public static ModelLoadOptions PolicyLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.Policy.Dtype) };
 
+    public static ModelLoadOptions RewardModelLoadOptions(RunSpec spec) => new() { Dtype = ModelLoadOptions.ParseDtype(spec.RewardModel.Dtype) };
+
     /// <summary>The reward model's head: the spec's, else the objective's default.</summary>
     public static string RewardHead(RunSpec spec) => spec.RewardModel.Head ?? Objective(spec).Traits.DefaultHead;
 
@@ -38,7 +40,8 @@ public static class SpecMapping
         : spec.RewardModel.Init == "sft" && spec.Policy.Base is { } policyBase ? ModelCheckpoint.ReadConfig(policyBase).MaxPositions
         : spec.RewardModel.Model.MaxSeqLen;
 
-    public static SftOptions Sft(RunSpec spec) => new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate);
+    public static SftOptions Sft(RunSpec spec) =>
+        new(spec.Policy.Sft.Steps, spec.Policy.Sft.BatchSize, spec.Policy.Sft.LearningRate, MicroBatchTokens: spec.Policy.Sft.MicroBatchTokens);
 
     public static RewardModelOptions RewardModel(RunSpec spec) => new()
     {
@@ -81,6 +84,7 @@ public static class SpecMapping
         Temperature = spec.Rl.Temperature,
         Epochs = spec.Rl.Epochs,
         MiniBatches = spec.Rl.MiniBatches,
+        MicroBatchTokens = spec.Rl.MicroBatchTokens,
         Seed = spec.Seed,
     };
 
@@ -99,6 +103,7 @@ public static class SpecMapping
         Temperature = spec.Rl.Temperature,
         Epochs = spec.Rl.Epochs,
         MiniBatches = spec.Rl.MiniBatches,
+        MicroBatchTokens = spec.Rl.MicroBatchTokens,
         Critic = spec.Rl.Ppo.Critic == "separate" ? CriticKind.Separate : CriticKind.SharedBackbone,
         RewardNormalization = spec.Rl.Ppo.RewardNormalization switch
         {

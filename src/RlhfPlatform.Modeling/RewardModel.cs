@@ -14,6 +14,9 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel, Lora.I
 {
     public const int MlpHeadWidth = 1024;
 
+    /// <summary>The reward head's module name (HF sequence classification's "score").</summary>
+    public const string HeadName = "score";
+
     readonly DecoderBackbone model;
     readonly Module<Tensor, Tensor> score;
     readonly Linear? lm_head;
@@ -38,7 +41,7 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel, Lora.I
     public string PeftTaskType => "SEQ_CLS";
 
     /// <summary>The head starts from scratch, so it trains fully while LoRA adapts the decoder.</summary>
-    public IReadOnlyList<string> FullyTrainedUnderLora => ["score"];
+    public IReadOnlyList<string> FullyTrainedUnderLora => [HeadName];
 
     public DecoderBackbone Backbone => model;
 
@@ -78,7 +81,11 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel, Lora.I
         return LogitsFromHidden(hidden).MoveToOuterDisposeScope();
     }
 
-    Tensor RewardsFromLastHidden(Tensor lastHidden) => score.forward(lastHidden).squeeze(-1);
+    Tensor RewardsFromLastHidden(Tensor lastHidden)
+    {
+        using var scope = NewDisposeScope();
+        return score.forward(ModelPrecision.ForHead(lastHidden, score)).squeeze(-1).MoveToOuterDisposeScope();
+    }
 
     /// <summary>hidden[b, index of the last 1 in mask[b]] → [B, H].</summary>
     public static Tensor LastRealHidden(Tensor hidden, Tensor attentionMask)

@@ -20,7 +20,11 @@ public sealed class ValueHead : Module<Tensor, Tensor>
         }
     }
 
-    public override Tensor forward(Tensor hidden) => value.forward(hidden).squeeze(-1);
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return value.forward(ModelPrecision.ForHead(hidden, value)).squeeze(-1).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>A separate critic for PPO: its own decoder plus a <see cref="ValueHead"/>.</summary>

@@ -23,6 +23,7 @@ public static class SiloServiceExtensions
         services.AddSingleton(new ComputeOptions
         {
             Device = settings.Device, Threads = settings.ComputeThreads, Workers = settings.Devices.Count * settings.Silo.HeavyJobsPerDevice,
+            DeviceCount = settings.Devices.Count,
         });
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });

@@ -24,6 +24,24 @@ public sealed class SpecMappingTests
     }
 
     [Fact]
+    public void MicroBatchTokensMapToBothTrainersAndDefaultToWholeMinibatches()
+    {
+        var spec = RunSpecParser.Parse("""{ "rl": { "microBatchTokens": 4096 } }""");
+        Assert.Equal(4096, SpecMapping.Rloo(spec).MicroBatchTokens);
+        Assert.Equal(4096, SpecMapping.Ppo(spec).MicroBatchTokens);
+        Assert.Null(SpecMapping.Rloo(RunSpecParser.Parse("{}")).MicroBatchTokens);
+        Assert.Contains("microBatchTokens", Assert.Throws<RunSpecException>(() => RunSpecParser.Parse("""{ "rl": { "microBatchTokens": 0 } }""")).Message);
+    }
+
+    [Fact]
+    public void Float16TrainingIsRefusedByNameAndBfloat16Accepted()
+    {
+        var error = Assert.Throws<RunSpecException>(() => RunSpecParser.Parse("""{ "policy": { "dtype": "float16" } }"""));
+        Assert.Contains("policy.dtype: float16 training needs loss scaling", error.Message);
+        Assert.Equal("bfloat16", RunSpecParser.Parse("""{ "policy": { "dtype": "bfloat16" } }""").Policy.Dtype);
+    }
+
+    [Fact]
     public void WithoutTheFieldsTheRateIsConstantAndNothingIsPenalised()
     {
         var spec = RunSpecParser.Parse("{}");

@@ -28,6 +28,13 @@ public static class ModelCheckpoint
 
     public static ModelConfig ReadConfig(string folder) => ModelConfigFile.Read(folder);
 
+    /// <summary>The precision the folder's config.json says its weights are in (torch_dtype; float32 when it names none we load).</summary>
+    public static ScalarType SavedDtype(string folder)
+    {
+        string name = ReadConfig(folder).TorchDtype;
+        return name is "bfloat16" or "float16" or "float64" ? ModelLoadOptions.ParseDtype(name) : ScalarType.Float32;
+    }
+
     public static CausalLm LoadCausalLm(string folder, ModelLoadOptions? options = null) =>
         Load(folder, options, config => new CausalLm(config));
 
@@ -44,7 +51,7 @@ public static class ModelCheckpoint
         var model = create(config);
         try
         {
-            model.to(options.Dtype).to(device);
+            ModelPrecision.Cast(model, options.Dtype).to(device);
             LoadWeights(model, files, suppliedElsewhere);
             return model;
         }

@@ -10,4 +10,7 @@ public static class ModelPlacement
         var first = ((nn.Module)model).parameters().First();
         return (first.dtype, first.device);
     }
+
+    /// <summary>The device a module's weights are on: where the tensors it is given must be.</summary>
+    public static Device DeviceOf(nn.Module model) => model.parameters().First().device;
 }

@@ -11,11 +11,15 @@ namespace RlhfPlatform.Modeling.Generation;
 public static class ResponseLogProbs
 {
     /// <summary>Per-token log π(y_t | x, y_&lt;t) under a model, one batched forward. Keeps the autograd graph.</summary>
-    public static Tensor PerToken(ILanguageModel model, SequenceBatch batch, double temperature = 1.0)
+    public static Tensor PerToken(ILanguageModel model, SequenceBatch batch, double temperature = 1.0) =>
+        PerToken(model, batch.InputIds, batch.AttentionMask, batch.ResponseMask, temperature);
+
+    /// <summary>As <see cref="PerToken(ILanguageModel, SequenceBatch, double)"/> for some rows of a batch ([B, T] each).</summary>
+    public static Tensor PerToken(ILanguageModel model, Tensor inputIds, Tensor attentionMask, Tensor responseMask, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
-        var logits = model.Logits(batch.InputIds, batch.AttentionMask, null);
-        return FromLogits(logits, batch.InputIds, batch.ResponseMask, temperature).MoveToOuterDisposeScope();
+        var logits = model.Logits(inputIds, attentionMask, null);
+        return FromLogits(logits, inputIds, responseMask, temperature).MoveToOuterDisposeScope();
     }
 
     /// <summary>Σ_t log π(y_t | ...) per row, [B].</summary>

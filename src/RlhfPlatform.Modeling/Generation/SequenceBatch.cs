@@ -19,6 +19,10 @@ public sealed class SequenceBatch : IDisposable
     public Tensor AttentionMask { get; }
     public Tensor ResponseMask { get; }
 
+    /// <summary>Rows for <paramref name="model"/>: padded with its pad id, on the device its weights are on.</summary>
+    public static SequenceBatch For(ILanguageModel model, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses) =>
+        Build(prompts, responses, model.Config.PadTokenId, ModelPlacement.Of(model).Device);
+
     public static SequenceBatch Build(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, int padId, Device? device = null)
     {
         if (prompts.Count != responses.Count)

@@ -13,6 +13,10 @@ namespace RlhfPlatform.Modeling.Optimization;
 ///   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
 ///   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
 /// in that order of operations, so it matches torch's result bit for bit.
+/// Mixed precision: a bfloat16 or float16 parameter gets an fp32 master copy. The update runs on the
+/// master, with fp32 moments and the gradient widened to fp32, and the parameter is then set to the
+/// master rounded to its own precision. Updates smaller than one bf16 ulp (about 0.4% of a weight) thus
+/// add up instead of vanishing.
 /// </summary>
 public sealed class AdamW : IDisposable
 {
@@ -21,6 +25,7 @@ public sealed class AdamW : IDisposable
     readonly Parameter[] parameters;
     readonly Tensor[] expAvg;
     readonly Tensor[] expAvgSq;
+    readonly Tensor?[] master;
     readonly double beta1, beta2, eps, weightDecay;
     readonly Scalar beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2;
 
@@ -39,9 +44,15 @@ public sealed class AdamW : IDisposable
         oneMinusBeta1 = (1.0 - beta1).ToScalar();
         oneMinusBeta2 = (1.0 - beta2).ToScalar();
         using var noGrad = no_grad();
-        expAvg = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-        expAvgSq = this.parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+        master = this.parameters.Select(p => IsLowPrecision(p.dtype) ? p.detach().to_type(ScalarType.Float32).DetachFromDisposeScope() : null).ToArray();
+        expAvg = this.parameters.Select((p, i) => zeros_like(master[i] ?? p).DetachFromDisposeScope()).ToArray();
+        expAvgSq = this.parameters.Select((p, i) => zeros_like(master[i] ?? p).DetachFromDisposeScope()).ToArray();
     }
+
+    static bool IsLowPrecision(ScalarType dtype) => dtype is ScalarType.BFloat16 or ScalarType.Float16;
+
+    /// <summary>How many parameters are updated through an fp32 master copy.</summary>
+    public int MasterCopies => master.Count(m => m is not null);
 
     public double LearningRate { get; set; }
 
@@ -74,16 +85,18 @@ public sealed class AdamW : IDisposable
             using var grad = parameters[i].grad;
             if (grad is null) continue;
             using var scope = NewDisposeScope();
-            var p = parameters[i];
+            var p = master[i] ?? parameters[i];
+            var g = master[i] is null ? grad : grad.to_type(ScalarType.Float32);
             p.mul_(decay);
-            expAvg[i].mul_(beta1Scalar).add_(grad, oneMinusBeta1);
-            expAvgSq[i].mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
+            expAvg[i].mul_(beta1Scalar).add_(g, oneMinusBeta1);
+            expAvgSq[i].mul_(beta2Scalar).addcmul_(g, g, oneMinusBeta2);
             var denominator = expAvgSq[i].sqrt().div_(sqrtBiasCorrection2).add_(epsScalar, TorchScalars.One);
             p.addcdiv_(expAvg[i], denominator, stepSize);
+            if (master[i] is { } fp32) parameters[i].copy_(fp32);
         }
     }
 
-    /// <summary>Writes the moments and step count (safetensors: exp_avg.{i}, exp_avg_sq.{i}; metadata: steps, parameter count).</summary>
+    /// <summary>Writes the moments, the fp32 master copies and the step count (safetensors: exp_avg.{i}, exp_avg_sq.{i}, master.{i}; metadata: steps, parameter count).</summary>
     public void Save(string path)
     {
         var tensors = new List<(string, Tensor)>();
@@ -91,6 +104,7 @@ public sealed class AdamW : IDisposable
         {
             tensors.Add(($"exp_avg.{i}", expAvg[i]));
             tensors.Add(($"exp_avg_sq.{i}", expAvgSq[i]));
+            if (master[i] is { } fp32) tensors.Add(($"master.{i}", fp32));
         }
         SafeTensors.Write(path, tensors, new Dictionary<string, string>
         {
@@ -112,6 +126,10 @@ public sealed class AdamW : IDisposable
         {
             Copy(file, $"exp_avg.{i}", expAvg[i], path);
             Copy(file, $"exp_avg_sq.{i}", expAvgSq[i], path);
+            if (master[i] is not { } fp32) continue;
+            // Without its master copy the state resumes from the rounded parameter: close, not exact.
+            if (file.Entries.ContainsKey($"master.{i}")) Copy(file, $"master.{i}", fp32, path);
+            else fp32.copy_(parameters[i]);
         }
         Steps = stepCount;
     }
@@ -128,6 +146,7 @@ public sealed class AdamW : IDisposable
     public void Dispose()
     {
         foreach (var t in expAvg.Concat(expAvgSq)) t.Dispose();
+        foreach (var t in master) t?.Dispose();
         foreach (var s in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2 }) s.Dispose();
     }
 }

@@ -24,8 +24,8 @@ public static class HiddenStateDiagnostics
         var chosen = Hidden(model, pairs.Select(p => p.Prompt).ToArray(), pairs.Select(p => p.Chosen).ToArray());
         var rejected = Hidden(model, pairs.Select(p => p.Prompt).ToArray(), pairs.Select(p => p.Rejected).ToArray());
         var all = cat([chosen, rejected]);
-        var norms = all.norm(1).to_type(ScalarType.Float64).data<double>().ToArray();
-        var differences = (chosen - rejected).norm(1).to_type(ScalarType.Float64).data<double>().ToArray();
+        var norms = all.norm(1).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var differences = (chosen - rejected).norm(1).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         return new HiddenStateStats(DistributionStats.Of(norms), DistributionStats.Of(differences), EffectiveRank(all), (int)all.shape[0]);
     }
 
@@ -48,7 +48,7 @@ public static class HiddenStateDiagnostics
         for (int start = 0; start < prompts.Length; start += BatchSize)
         {
             int n = Math.Min(BatchSize, prompts.Length - start);
-            using var batch = SequenceBatch.Build(prompts[start..(start + n)], responses[start..(start + n)], model.Config.PadTokenId);
+            using var batch = SequenceBatch.For(model, prompts[start..(start + n)], responses[start..(start + n)]);
             parts.Add(model.Rewards(batch.InputIds, batch.AttentionMask).LastHidden);
         }
         return cat(parts);

@@ -98,7 +98,7 @@ public static class PolicyEvaluator
     {
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        using var batch = SequenceBatch.Build(prompts, samples, policy.Config.PadTokenId);
+        using var batch = SequenceBatch.For(policy, prompts, samples);
         var logProbs = ResponseLogProbs.Sum(policy, batch, temperature);
         var refLogProbs = ResponseLogProbs.Sum(reference, batch, temperature);
         return (logProbs - refLogProbs).mean().item<float>();

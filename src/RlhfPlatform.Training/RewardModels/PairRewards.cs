@@ -12,17 +12,17 @@ public static class PairRewards
     {
         using var scope = NewDisposeScope();
         int n = pairs.Count;
-        using var batch = Build(pairs, model.Config.PadTokenId);
+        using var batch = Build(model, pairs);
         var rewards = model.Rewards(batch.InputIds, batch.AttentionMask).Rewards;
         return (rewards.narrow(0, 0, n).MoveToOuterDisposeScope(), rewards.narrow(0, n, n).MoveToOuterDisposeScope());
     }
 
     /// <summary>The 2B rows: every pair's prompt + chosen, then every pair's prompt + rejected.</summary>
-    public static SequenceBatch Build(IReadOnlyList<TokenizedPair> pairs, int padId)
+    public static SequenceBatch Build(ILanguageModel model, IReadOnlyList<TokenizedPair> pairs)
     {
         var prompts = pairs.Select(p => p.Prompt).Concat(pairs.Select(p => p.Prompt)).ToArray();
         var responses = pairs.Select(p => p.Chosen).Concat(pairs.Select(p => p.Rejected)).ToArray();
-        return SequenceBatch.Build(prompts, responses, padId);
+        return SequenceBatch.For(model, prompts, responses);
     }
 }
 
@@ -40,7 +40,7 @@ public static class PairLogProbs
             prompts = prompts.Concat(pairs.Select(p => p.Prompt));
             responses = responses.Concat(pairs.Select(p => p.Rejected));
         }
-        using var batch = SequenceBatch.Build(prompts.ToArray(), responses.ToArray(), model.Config.PadTokenId);
+        using var batch = SequenceBatch.For(model, prompts.ToArray(), responses.ToArray());
         var sums = ResponseLogProbs.Sum(model, batch);
         var chosen = sums.narrow(0, 0, n).MoveToOuterDisposeScope();
         return rejectedToo ? (chosen, sums.narrow(0, n, n).MoveToOuterDisposeScope()) : (chosen, null);

@@ -20,7 +20,7 @@ public static class PairRewardsAndLogProbs
     {
         using var scope = NewDisposeScope();
         int n = pairs.Count;
-        using var batch = PairRewards.Build(pairs, model.Config.PadTokenId);
+        using var batch = PairRewards.Build(model, pairs);
         var (rewards, hidden) = model.RewardsAndHidden(batch.InputIds, batch.AttentionMask);
         int lmRows = rejectedToo ? 2 * n : n;
         var logits = model.LogitsFromHidden(hidden.narrow(0, 0, lmRows));

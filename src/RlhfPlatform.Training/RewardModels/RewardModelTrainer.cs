@@ -1,5 +1,6 @@
 using TorchSharp;
 using RlhfPlatform.Modeling;
+using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Training.Data;
 using RlhfPlatform.Training.Objectives;
 using Parameter = TorchSharp.Modules.Parameter;
@@ -86,8 +87,8 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             using var scope = NewDisposeScope();
             var rows = Order.NextBatch(options.BatchSize).Select(i => pairs[i]).ToArray();
             var batch = Batch(rows);
-            chosenRewards.AddRange(batch.Chosen.detach().data<float>().ToArray());
-            rejectedRewards.AddRange(batch.Rejected.detach().data<float>().ToArray());
+            chosenRewards.AddRange(batch.Chosen.detach().cpu().data<float>().ToArray());
+            rejectedRewards.AddRange(batch.Rejected.detach().cpu().data<float>().ToArray());
             var loss = objective.Compute(batch);
             loss.Total.div(accumulation).backward();
             losses.Add(loss.Total.item<float>());
@@ -151,7 +152,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
             batch = new RewardBatch(chosen, rejected);
         }
         if (traits.Margins)
-            batch = batch with { Margins = tensor(rows.Select(r => (float)r.Margin!.Value).ToArray()) };
+            batch = batch with { Margins = tensor(rows.Select(r => (float)r.Margin!.Value).ToArray(), device: ModelPlacement.DeviceOf(model)) };
         if (traits.ReferenceLogProbs)
         {
             using var noGrad = no_grad();
@@ -163,7 +164,7 @@ public sealed class RewardModelTrainer : IStepwiseTrainer, IDisposable
 
     static RewardModel FrozenCopy(RewardModel model)
     {
-        var copy = new RewardModel(model.Config);
+        var copy = ModelPrecision.Cast(new RewardModel(model.Config), ModelPrecision.Of(model)).to(ModelPlacement.DeviceOf(model));
         var source = model.state_dict();
         using (no_grad())
             foreach (var (name, target) in copy.state_dict()) target.copy_(source[name]);

@@ -19,8 +19,8 @@ public static class RewardScoring
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(BatchSize, prompts.Count - start);
-            using var batch = SequenceBatch.Build(prompts.Skip(start).Take(n).ToArray(), responses.Skip(start).Take(n).ToArray(), model.Config.PadTokenId);
-            scores.AddRange(model.Rewards(batch.InputIds, batch.AttentionMask).Rewards.data<float>().ToArray());
+            using var batch = SequenceBatch.For(model, prompts.Skip(start).Take(n).ToArray(), responses.Skip(start).Take(n).ToArray());
+            scores.AddRange(model.Rewards(batch.InputIds, batch.AttentionMask).Rewards.cpu().data<float>().ToArray());
         }
         return scores.ToArray();
     }

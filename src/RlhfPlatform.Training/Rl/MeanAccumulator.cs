@@ -12,4 +12,18 @@ public sealed class MeanAccumulator
     }
 
     public Dictionary<string, double> Means() => sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Count);
+
+    /// <summary>Weighted means: a minibatch's metric from its micro-batches, each weighted by its rows or tokens.</summary>
+    public sealed class Weighted
+    {
+        readonly Dictionary<string, (double Sum, double Weight)> sums = [];
+
+        public void Add(string name, double value, double weight)
+        {
+            var (sum, total) = sums.GetValueOrDefault(name);
+            sums[name] = (sum + value * weight, total + weight);
+        }
+
+        public Dictionary<string, double> Means() => sums.ToDictionary(kv => kv.Key, kv => kv.Value.Weight > 0 ? kv.Value.Sum / kv.Value.Weight : 0);
+    }
 }

@@ -41,6 +41,8 @@ public sealed record PpoOptions
     public int Epochs { get; init; } = 4;
     public int MiniBatches { get; init; } = 1;
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Padded tokens (rows × longest row) per forward and backward within a minibatch; null: the whole minibatch at once.</summary>
+    public long? MicroBatchTokens { get; init; }
     public RewardShaping Shaping { get; init; } = new();
     public long Seed { get; init; }
 }
@@ -154,12 +156,13 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         }
         else
         {
-            critic = new ValueModel(policy.Config);
+            critic = ModelPrecision.Cast(new ValueModel(policy.Config), ModelPrecision.Of(policy));
             critic.Backbone.load_state_dict(policy.Backbone.state_dict());
             critic.to(device);
             criticParameters = critic.parameters();
         }
-        parameters = policy.parameters().Concat(criticParameters).ToArray();
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        parameters = policy.parameters().Where(p => p.requires_grad).Concat(criticParameters).ToArray();
         optimizer = new AdamW(parameters, options.LearningRate, weightDecay: 0.0);
     }
 
@@ -174,7 +177,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         using var scope = NewDisposeScope();
         double lr = learningRate.Apply(optimizer, StepsDone);
         var scores = normalizer.Normalize(options.Shaping.Apply(rewards, rollouts));
-        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        using var batch = SequenceBatch.For(policy, rollouts.Prompts, rollouts.Responses);
         var mask = batch.ResponseMask;
         var (oldLogProbs, refLogProbs, oldValues) = Experience(batch);
         double beta = Kl.Value;
@@ -186,6 +189,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         using var valueCoef = options.ValueCoef.ToScalar();
         using var minusEntropyCoef = (-options.EntropyCoef).ToScalar();
         var totals = new MeanAccumulator();
+        var lengths = rollouts.RowLengths();
         // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
         var rng = new Random(SeedMix.Derive(options.Seed, options.LrSchedule.FirstStep + StepsDone));
         policy.train();
@@ -193,32 +197,48 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         {
             foreach (var rows in MiniBatchRows.Split(rollouts.Count, options.MiniBatches, rng))
             {
-                using var stepScope = NewDisposeScope();
-                var index = tensor(rows);
-                var ids = batch.InputIds.index_select(0, index);
-                var rowMask = mask.index_select(0, index);
-                var (logits, values) = Forward(ids, batch.AttentionMask.index_select(0, index), rowMask);
-                var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature, entropyGrad: entropyBonus);
-                var old = oldLogProbs.index_select(0, index);
-                var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, advantages.index_select(0, index), rowMask, options.ClipRange);
-                var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, oldValues.index_select(0, index), returns.index_select(0, index),
-                    rowMask, options.ValueClipRange);
-                var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
-                var loss = policyLoss.add(valueLoss, valueCoef);
-                if (entropyBonus) loss = loss.add(meanEntropy, minusEntropyCoef);
                 optimizer.ZeroGrad();
-                loss.backward();
+                var step = new MeanAccumulator.Weighted();
+                using var rowsIndex = tensor(rows, device: mask.device);
+                using var rowTokens = mask.index_select(0, rowsIndex).sum();
+                float minibatchTokens = rowTokens.item<float>();
+                foreach (var micro in MicroBatches.Split(rows, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
+                {
+                    using var microScope = NewDisposeScope();
+                    var index = tensor(micro.Rows, device: mask.device);
+                    var ids = micro.Slice(batch.InputIds, index);
+                    var rowMask = micro.Slice(mask, index);
+                    var (logits, values) = Forward(ids, micro.Slice(batch.AttentionMask, index), rowMask);
+                    var (logProbs, entropy) = TokenOutputs.FromLogits(logits, ids, rowMask, options.Temperature, entropyGrad: entropyBonus);
+                    var old = micro.Slice(oldLogProbs, index);
+                    var (policyLoss, clipFraction) = Ppo.PolicyLoss(logProbs, old, micro.Slice(advantages, index), rowMask, options.ClipRange);
+                    var (valueLoss, valueClipFraction) = Ppo.ValueLoss(values, micro.Slice(oldValues, index), micro.Slice(returns, index),
+                        rowMask, options.ValueClipRange);
+                    var meanEntropy = TokenOutputs.MaskedMean(entropy, rowMask);
+                    var loss = policyLoss.add(valueLoss, valueCoef);
+                    if (entropyBonus) loss = loss.add(meanEntropy, minusEntropyCoef);
+                    // Every term is a mean over the minibatch's response tokens: each micro-batch adds its tokens' share.
+                    float tokens = rowMask.sum().item<float>();
+                    double share = tokens / minibatchTokens;
+                    if (micro.Rows.Length == rows.Length) loss.backward();
+                    else
+                    {
+                        using var shareScalar = share.ToScalar();
+                        loss.mul(shareScalar).backward();
+                    }
+                    step.Add("rl/loss", loss.item<float>(), tokens);
+                    step.Add("rl/policy_loss", policyLoss.item<float>(), tokens);
+                    step.Add("rl/value_loss", valueLoss.item<float>(), tokens);
+                    step.Add("rl/entropy", meanEntropy.item<float>(), tokens);
+                    step.Add("rl/clip_fraction", clipFraction.item<float>(), tokens);
+                    step.Add("rl/value_clip_fraction", valueClipFraction.item<float>(), tokens);
+                    // k1 estimate of KL(π_old ‖ π_θ) per token on the old samples: how far this update has moved.
+                    step.Add("rl/approx_kl_old", TokenOutputs.MaskedMean(old.sub(logProbs.detach()), rowMask).item<float>(), tokens);
+                }
                 double gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
                 optimizer.Step();
-                totals.Add("rl/loss", loss.item<float>());
-                totals.Add("rl/policy_loss", policyLoss.item<float>());
-                totals.Add("rl/value_loss", valueLoss.item<float>());
-                totals.Add("rl/entropy", meanEntropy.item<float>());
-                totals.Add("rl/clip_fraction", clipFraction.item<float>());
-                totals.Add("rl/value_clip_fraction", valueClipFraction.item<float>());
+                foreach (var (name, value) in step.Means()) totals.Add(name, value);
                 totals.Add("rl/grad_norm", gradNorm);
-                // k1 estimate of KL(π_old ‖ π_θ) per token on the old samples: how far this update has moved.
-                totals.Add("rl/approx_kl_old", TokenOutputs.MaskedMean(old.sub(logProbs.detach()), rowMask).item<float>());
             }
         }
         // Σ_t (log π_old - log π_ref) per sequence, averaged: the k1 estimate of the sequence KL.

@@ -23,6 +23,8 @@ public sealed record RlooOptions
     /// <summary>Minibatches per pass (one optimizer step each); samples are reshuffled every pass.</summary>
     public int MiniBatches { get; init; } = 1;
     public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Padded tokens (rows × longest row) per forward and backward within a minibatch; null: the whole minibatch at once.</summary>
+    public long? MicroBatchTokens { get; init; }
     /// <summary>Reward clipping, length and missing-EOS penalties applied to the raw score before the KL term.</summary>
     public RewardShaping Shaping { get; init; } = new();
     public long Seed { get; init; }
@@ -72,6 +74,7 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
     readonly RlooOptions options;
     readonly RlLearningRate learningRate;
     readonly AdamW optimizer;
+    readonly TorchSharp.Modules.Parameter[] trainable;
 
     public RlooTrainer(CausalLm policy, RlooOptions options)
     {
@@ -79,7 +82,9 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         this.policy = policy;
         this.options = options;
         learningRate = new RlLearningRate(options.LearningRate, options.LrSchedule);
-        optimizer = new AdamW(policy.parameters(), options.LearningRate, weightDecay: 0.0);
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        trainable = policy.parameters().Where(p => p.requires_grad).ToArray();
+        optimizer = new AdamW(trainable, options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -98,13 +103,15 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         if (rewards.Length != rollouts.Count) throw new ArgumentException($"{rewards.Length} rewards for {rollouts.Count} samples");
         using var scope = NewDisposeScope();
         double lr = learningRate.Apply(optimizer, StepsDone);
-        var shaped = tensor(options.Shaping.Apply(rewards, rollouts));
-        var oldLogProbs = tensor(rollouts.LogProbs);
-        var refLogProbs = tensor(rollouts.RefLogProbs);
+        var device = ModelPlacement.DeviceOf(policy);
+        var shaped = tensor(options.Shaping.Apply(rewards, rollouts), device: device);
+        var oldLogProbs = tensor(rollouts.LogProbs, device: device);
+        var refLogProbs = tensor(rollouts.RefLogProbs, device: device);
         var sequenceRewards = Rloo.SequenceRewards(shaped, oldLogProbs, refLogProbs, options.KlCoef);
         var advantages = Rloo.Advantages(sequenceRewards, rollouts.SamplesPerPrompt);
 
-        using var batch = SequenceBatch.Build(rollouts.Prompts, rollouts.Responses, policy.Config.PadTokenId);
+        using var batch = SequenceBatch.For(policy, rollouts.Prompts, rollouts.Responses);
+        var lengths = rollouts.RowLengths();
         var totals = new MeanAccumulator();
         // Keyed by the run's step, not this trainer's: a resumed trainer shuffles as an uninterrupted one.
         var rng = new Random(SeedMix.Derive(options.Seed, options.LrSchedule.FirstStep + StepsDone));
@@ -113,25 +120,37 @@ public sealed class RlooTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         {
             foreach (var rows in MiniBatchRows.Split(rollouts.Count, options.MiniBatches, rng))
             {
-                using var stepScope = NewDisposeScope();
-                var index = tensor(rows);
-                var ids = batch.InputIds.index_select(0, index);
-                var responseMask = batch.ResponseMask.index_select(0, index);
-                var logits = policy.Logits(ids, batch.AttentionMask.index_select(0, index), null);
-                var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
-                var logProbs = tokenLogProbs.sum(1);
-                var old = oldLogProbs.index_select(0, index);
-                var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
                 optimizer.ZeroGrad();
-                loss.backward();
-                double gradNorm = nn.utils.clip_grad_norm_(policy.parameters(), options.MaxGradNorm);
+                var step = new MeanAccumulator.Weighted();
+                foreach (var micro in MicroBatches.Split(rows, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
+                {
+                    using var microScope = NewDisposeScope();
+                    var index = tensor(micro.Rows, device: device);
+                    var ids = micro.Slice(batch.InputIds, index);
+                    var responseMask = micro.Slice(batch.ResponseMask, index);
+                    var logits = policy.Logits(ids, micro.Slice(batch.AttentionMask, index), null);
+                    var (tokenLogProbs, entropy) = TokenOutputs.FromLogits(logits, ids, responseMask, options.Temperature, entropyGrad: false);
+                    var logProbs = tokenLogProbs.sum(1);
+                    var old = oldLogProbs.index_select(0, index);
+                    var (loss, clipFraction) = Rloo.PolicyLoss(logProbs, old, advantages.index_select(0, index), options.ClipRange);
+                    // The minibatch's loss is a mean over its rows: each micro-batch adds its rows' share.
+                    double share = micro.Rows.Length / (double)rows.Length;
+                    if (share == 1.0) loss.backward();
+                    else
+                    {
+                        using var shareScalar = share.ToScalar();
+                        loss.mul(shareScalar).backward();
+                    }
+                    step.Add("rl/loss", loss.item<float>(), share);
+                    step.Add("rl/clip_fraction", clipFraction.item<float>(), share);
+                    step.Add("rl/entropy", TokenOutputs.MaskedMean(entropy, responseMask).item<float>(), responseMask.sum().item<float>());
+                    // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
+                    step.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>(), share);
+                }
+                double gradNorm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm);
                 optimizer.Step();
-                totals.Add("rl/loss", loss.item<float>());
-                totals.Add("rl/clip_fraction", clipFraction.item<float>());
+                foreach (var (name, value) in step.Means()) totals.Add(name, value);
                 totals.Add("rl/grad_norm", gradNorm);
-                totals.Add("rl/entropy", TokenOutputs.MaskedMean(entropy, responseMask).item<float>());
-                // k1 estimate of KL(π_old ‖ π_θ) on the old samples: how far this update has moved.
-                totals.Add("rl/approx_kl_old", old.sub(logProbs.detach()).mean().item<float>());
             }
         }
         StepsDone++;

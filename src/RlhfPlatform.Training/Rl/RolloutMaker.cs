@@ -24,8 +24,8 @@ public static class RolloutMaker
         var generated = BatchGenerator.Generate(policy, repeated, generation, rowSeeds);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
-        using var batch = SequenceBatch.Build(repeated, generated.Responses, policy.Config.PadTokenId);
-        var refLogProbs = ResponseLogProbs.Sum(reference, batch, generation.Temperature).data<float>().ToArray();
+        using var batch = SequenceBatch.For(reference, repeated, generated.Responses);
+        var refLogProbs = ResponseLogProbs.Sum(reference, batch, generation.Temperature).cpu().data<float>().ToArray();
         var logProbs = generated.LogProbs.Select(l => l.Sum()).ToArray();
         var stopTokens = generation.StopTokens.Concat(policy.Config.EosTokenIds).ToHashSet();
         var endedWithEos = generated.Responses.Select(r => r.Length > 0 && stopTokens.Contains(r[^1])).ToArray();

@@ -37,6 +37,9 @@ public sealed record Rollouts(int[][] Prompts, int[][] Responses, float[] LogPro
         return this;
     }
 
+    /// <summary>Prompt + response tokens of every sample: its width in a right-padded batch.</summary>
+    public int[] RowLengths() => Prompts.Zip(Responses, (p, r) => p.Length + r.Length).ToArray();
+
     /// <summary>Σ_t (log π_old - log π_ref) per sample: the sample-based (k1) estimate of KL(π_old ‖ π_ref), one term per sequence.</summary>
     public float[] SequenceKl() => LogProbs.Zip(RefLogProbs, (a, b) => a - b).ToArray();
 }

@@ -3,10 +3,12 @@ using RlhfPlatform.Modeling.Generation;
 using RlhfPlatform.Training.Data;
 using static TorchSharp.torch;
 using RlhfPlatform.Modeling.Optimization;
+using RlhfPlatform.Training.Rl;
 
 namespace RlhfPlatform.Training.Sft;
 
-public sealed record SftOptions(int Steps, int BatchSize, double LearningRate, double MaxGradNorm = 1.0);
+/// <param name="MicroBatchTokens">padded tokens (rows × longest row) per forward and backward; null: the whole batch at once</param>
+public sealed record SftOptions(int Steps, int BatchSize, double LearningRate, double MaxGradNorm = 1.0, long? MicroBatchTokens = null);
 
 /// <summary>Supervised fine-tuning: mean negative log-likelihood of the response tokens, one AdamW step per call.</summary>
 public sealed class SftTrainer : IStepwiseTrainer, IDisposable
@@ -16,6 +18,7 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
     readonly SftOptions options;
     readonly DataOrder order;
     readonly AdamW optimizer;
+    readonly TorchSharp.Modules.Parameter[] trainable;
 
     public SftTrainer(CausalLm model, IReadOnlyList<TokenizedResponse> data, SftOptions options, int seed)
     {
@@ -23,7 +26,9 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         this.data = data;
         this.options = options;
         order = new DataOrder(data.Count, seed);
-        optimizer = new AdamW(model.parameters(), options.LearningRate, weightDecay: 0.0);
+        // Frozen weights (a LoRA base) get neither optimizer state nor a share of the clipped norm.
+        trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        optimizer = new AdamW(trainable, options.LearningRate, weightDecay: 0.0);
     }
 
     public int StepsDone { get; private set; }
@@ -35,17 +40,29 @@ public sealed class SftTrainer : IStepwiseTrainer, IDisposable
         using var scope = NewDisposeScope();
         model.train();
         var rows = order.NextBatch(options.BatchSize).Select(i => data[i]).ToArray();
-        using var batch = SequenceBatch.Build(rows.Select(r => r.Prompt).ToArray(), rows.Select(r => r.Response).ToArray(), model.Config.PadTokenId);
-        var tokenLogProbs = ResponseLogProbs.PerToken(model, batch);
-        var loss = -tokenLogProbs.sum() / batch.ResponseMask.sum();
+        using var batch = SequenceBatch.For(model, rows.Select(r => r.Prompt).ToArray(), rows.Select(r => r.Response).ToArray());
+        // The loss is the mean over every response token of the batch: each micro-batch adds its tokens' share.
+        using var responseTokens = batch.ResponseMask.sum();
+        var lengths = rows.Select(r => r.Prompt.Length + r.Response.Length).ToArray();
+        var all = Enumerable.Range(0, rows.Length).Select(i => (long)i).ToArray();
         optimizer.ZeroGrad();
-        loss.backward();
-        double gradNorm = nn.utils.clip_grad_norm_(model.parameters(), options.MaxGradNorm);
+        double loss = 0;
+        foreach (var micro in MicroBatches.Split(all, lengths, (int)batch.InputIds.shape[1], options.MicroBatchTokens))
+        {
+            using var microScope = NewDisposeScope();
+            var index = tensor(micro.Rows, device: batch.InputIds.device);
+            var ids = micro.Slice(batch.InputIds, index);
+            var tokenLogProbs = ResponseLogProbs.PerToken(model, ids, micro.Slice(batch.AttentionMask, index), micro.Slice(batch.ResponseMask, index));
+            var microLoss = -tokenLogProbs.sum() / responseTokens;
+            microLoss.backward();
+            loss += microLoss.item<float>();
+        }
+        double gradNorm = nn.utils.clip_grad_norm_(trainable, options.MaxGradNorm);
         optimizer.Step();
         StepsDone++;
         return new TrainingStepMetrics(StepsDone, new Dictionary<string, double>
         {
-            ["sft/loss"] = loss.item<float>(),
+            ["sft/loss"] = loss,
             ["sft/grad_norm"] = gradNorm,
         });
     }
