@@ -41,7 +41,7 @@ public sealed class RewardModel : Module<Tensor, Tensor>, ILanguageModel, Lora.I
     public string PeftTaskType => "SEQ_CLS";
 
     /// <summary>The head starts from scratch, so it trains fully while LoRA adapts the decoder.</summary>
-    public IReadOnlyList<string> FullyTrainedUnderLora => ["score"];
+    public IReadOnlyList<string> FullyTrainedUnderLora => [HeadName];
 
     public DecoderBackbone Backbone => model;
 

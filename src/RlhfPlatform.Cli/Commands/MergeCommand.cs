@@ -59,7 +59,7 @@ public static class MergeCommand
         int projections = LoraModel.Adapted(model).Count;
         var options = LoraModel.OptionsOf(model)!;
         LoraModel.Merge(model);
-        model.to(ModelLoadOptions.ParseDtype(baseConfig.TorchDtype));
+        ModelPrecision.Cast(model, ModelCheckpoint.SavedDtype(baseFolder));
         ModelCheckpoint.Save(model, ((ILanguageModel)model).Config, tokenizer, outFolder);
         Console.WriteLine($"merged {projections} LoRA projections (r {options.Rank}, alpha {options.Alpha}, {task}) into {outFolder}");
         return 0;

@@ -41,7 +41,8 @@ public static class ModelCheckpoint
     public static RewardModel LoadRewardModel(string folder, ModelLoadOptions? options = null) =>
         Load(folder, options, config => new RewardModel(config));
 
-    static T Load<T>(string folder, ModelLoadOptions? options, Func<ModelConfig, T> create) where T : nn.Module
+    /// <param name="suppliedElsewhere">tensors the folder may lack because something else fills them (an adapter's fully trained head)</param>
+    internal static T Load<T>(string folder, ModelLoadOptions? options, Func<ModelConfig, T> create, Func<string, bool>? suppliedElsewhere = null) where T : nn.Module
     {
         options = (options ?? ModelLoadOptions.Default).Validate();
         var device = new Device(options.Device);
@@ -51,7 +52,7 @@ public static class ModelCheckpoint
         try
         {
             ModelPrecision.Cast(model, options.Dtype).to(device);
-            LoadWeights(model, files);
+            LoadWeights(model, files, suppliedElsewhere);
             return model;
         }
         catch
@@ -68,11 +69,11 @@ public static class ModelCheckpoint
         LoadWeights(model, files);
     }
 
-    static void LoadWeights(nn.Module model, WeightFiles files)
+    static void LoadWeights(nn.Module model, WeightFiles files, Func<string, bool>? suppliedElsewhere = null)
     {
         var state = model.state_dict();
         var available = files.Entries;
-        var missing = state.Keys.Where(k => !available.ContainsKey(k)).ToList();
+        var missing = state.Keys.Where(k => !available.ContainsKey(k) && suppliedElsewhere?.Invoke(k) != true).ToList();
         var unexpected = available.Keys.Where(k => !state.ContainsKey(k) && !IsIgnorable(k, state)).ToList();
         var wrongShape = state.Keys.Where(available.ContainsKey)
             .Where(k => !state[k].shape.SequenceEqual(available[k].Shape))

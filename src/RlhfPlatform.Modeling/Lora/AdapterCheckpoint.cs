@@ -25,8 +25,17 @@ public static class AdapterCheckpoint
     public static CausalLm LoadCausalLmWithAdapter(string baseFolder, string adapterFolder, ModelLoadOptions? options = null) =>
         WithAdapter(ModelCheckpoint.LoadCausalLm(baseFolder, options), adapterFolder);
 
-    public static RewardModel LoadRewardModelWithAdapter(string baseFolder, string adapterFolder, ModelLoadOptions? options = null) =>
-        WithAdapter(ModelCheckpoint.LoadRewardModel(baseFolder, options), adapterFolder);
+    /// <summary>
+    /// The base may be a reward model or the causal LM the reward model was trained from: a SEQ_CLS adapter
+    /// carries the trained score head (modules_to_save), so the base need not have one.
+    /// </summary>
+    public static RewardModel LoadRewardModelWithAdapter(string baseFolder, string adapterFolder, ModelLoadOptions? options = null)
+    {
+        bool adapterHasHead = PeftAdapterConfig.Read(adapterFolder).TaskType == "SEQ_CLS";
+        var model = ModelCheckpoint.Load(baseFolder, options, config => new RewardModel(config),
+            name => adapterHasHead && name.StartsWith("score.", StringComparison.Ordinal));
+        return WithAdapter(model, adapterFolder);
+    }
 
     static T WithAdapter<T>(T model, string adapterFolder) where T : TorchSharp.torch.nn.Module
     {

@@ -63,7 +63,10 @@ public static class LoraModel
     public static IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters(nn.Module model) =>
         model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
 
-    /// <summary>Turns every adapter of the model off until disposed (then back to what it was).</summary>
+    /// <summary>
+    /// Turns every adapter of the model off until disposed (then back to what it was). Fully trained modules
+    /// (a reward model's score head) are not copies of a base module, so they stay as trained.
+    /// </summary>
     public static IDisposable Disabled(nn.Module model) => new AdaptersOff(Adapted(model).Select(a => a.Projection).ToList());
 
     /// <summary>

@@ -86,12 +86,17 @@ public sealed class PeftAdapterTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void APeftAdapterFolderFromElsewhereLoads(bool withAdapterName)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void APeftAdapterFolderFromElsewhereLoads(bool withAdapterName, bool rsLora)
     {
-        // The real config (r 16, alpha 32, all seven projections) unchanged; the weights are random, named as PEFT names them.
-        File.Copy(Fixture, Path.Combine(folder, PeftAdapterConfig.FileName));
+        // The real config (r 16, alpha 32, all seven projections) unchanged but for use_rslora in one case; the
+        // weights are random, named as PEFT names them (with or without the adapter name "default").
+        var json = JsonNode.Parse(File.ReadAllText(Fixture))!.AsObject();
+        json["use_rslora"] = rsLora;
+        File.WriteAllText(Path.Combine(folder, PeftAdapterConfig.FileName), json.ToJsonString());
+        double scale = rsLora ? 32.0 / Math.Sqrt(16) : 32.0 / 16;
         using var reference = TinyModels.Policy(seed: 9);
         using var model = LoraModels.CopyOf(reference, c => new CausalLm(c));
         var tensors = new List<(string, Tensor)>();
@@ -103,7 +108,7 @@ public sealed class PeftAdapterTests : IDisposable
             string segment = withAdapterName ? ".default" : "";
             tensors.Add(($"base_model.model.{path}.lora_A{segment}.weight", a));
             tensors.Add(($"base_model.model.{path}.lora_B{segment}.weight", b));
-            using (no_grad()) projection.Weight.add_(b.mm(a).mul(32.0 / 16));   // W + (alpha / r)·B·A, by hand
+            using (no_grad()) projection.Weight.add_(b.mm(a).mul(scale));   // W + scale·B·A, by hand
         }
         SafeTensors.Write(Path.Combine(folder, PeftAdapter.WeightsFile), tensors);
         reference.eval();
@@ -203,5 +208,29 @@ public sealed class PeftAdapterTests : IDisposable
         using var rewardModel = LoraModels.RewardModel();
         var error = Assert.Throws<InvalidDataException>(() => PeftAdapter.Load(rewardModel, adapterFolder));
         Assert.Contains("task_type CAUSAL_LM does not fit a RewardModel (SEQ_CLS)", error.Message);
+    }
+
+    [Fact]
+    public void ARewardModelAdapterLoadsOnTheCausalLmItWasTrainedFrom()
+    {
+        string baseFolder = Path.Combine(folder, "policy"), adapterFolder = Path.Combine(folder, "adapter");
+        using var policy = TinyModels.Policy(seed: 8);
+        ModelCheckpoint.Save(policy, policy.Config, TinyModels.Tokenizer, baseFolder);
+        using var rewardModel = new RewardModel(policy.Config);
+        var policyState = policy.state_dict();
+        using (no_grad())
+            foreach (var (name, tensor) in rewardModel.state_dict().Where(kv => policyState.ContainsKey(kv.Key))) tensor.copy_(policyState[name]);
+        LoraModel.Attach(rewardModel, LoraModels.AllSeven, seed: 1);
+        LoraModels.RandomizeB(rewardModel);
+        PeftAdapter.Save(rewardModel, adapterFolder, baseFolder);
+        rewardModel.eval();
+        using var expected = LoraModels.Rewards(rewardModel);
+
+        using var loaded = AdapterCheckpoint.LoadRewardModelWithAdapter(baseFolder, adapterFolder);
+        loaded.eval();
+        using var rewards = LoraModels.Rewards(loaded);
+        Assert.True(rewards.eq(expected).all().item<bool>(), "the reward model on its policy base gives other rewards");
+        var error = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.LoadRewardModel(baseFolder));
+        Assert.Contains("missing tensors: score.weight", error.Message);
     }
 }
