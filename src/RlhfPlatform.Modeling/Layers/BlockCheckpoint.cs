@@ -51,6 +51,8 @@ public sealed class BlockCheckpoint : autograd.SingleTensorFunction<BlockCheckpo
         ctx.save_data("block", block);
         ctx.save_data("arguments", vars.Length);
         ctx.save_data("inputNeedsGradient", x.requires_grad);
+        // TorchSharp's zeros for an undefined output gradient would come from a tensor its dispose scope has freed.
+        ctx.set_materialize_grads(false);
         return block(x, constants);
     }
 
@@ -61,6 +63,11 @@ public sealed class BlockCheckpoint : autograd.SingleTensorFunction<BlockCheckpo
         int arguments = (int)ctx.get_data("arguments");
         bool needsInputGradient = (bool)ctx.get_data("inputNeedsGradient");
         var saved = ctx.get_saved_variables();
+        if (grad_output.IsInvalid)
+        {
+            foreach (var t in saved) t.Dispose();
+            return [.. Enumerable.Repeat<Tensor>(null!, arguments)];
+        }
         Tensor? inputGradient;
         using (var scope = NewDisposeScope())
         {
