@@ -68,6 +68,23 @@ public sealed record PolicySpec
     [Id(2)] public string? Base { get; init; }
     /// <summary>float32, bfloat16 or float16: the precision the base is loaded in.</summary>
     [Id(3)] public string Dtype { get; init; } = "float32";
+    /// <summary>LoRA adapters to train instead of every weight; null: full fine-tuning.</summary>
+    [Id(4)] public LoraSpec? Lora { get; init; }
+    /// <summary>Recompute each decoder block in backward instead of keeping its activations.</summary>
+    [Id(5)] public bool GradientCheckpointing { get; init; }
+}
+
+/// <summary>Low-rank adapters on some projections of every block: W x + (alpha / rank) · B A dropout(x).</summary>
+[GenerateSerializer, Alias("rlhf.LoraSpec")]
+public sealed record LoraSpec
+{
+    public static readonly string[] AllProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    [Id(0)] public int Rank { get; init; } = 8;
+    [Id(1)] public double Alpha { get; init; } = 16;
+    [Id(2)] public double Dropout { get; init; } = 0.05;
+    /// <summary>Projection names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj); default: all of them.</summary>
+    [Id(3)] public string[] TargetModules { get; init; } = AllProjections;
 }
 
 [GenerateSerializer, Alias("rlhf.RewardModelSpec")]
@@ -104,6 +121,12 @@ public sealed record RewardModelSpec
     [Id(17)] public string? Base { get; init; }
     /// <summary>Named preference sets evaluated after training, e.g. {"id": "id.jsonl", "ood": "ood.jsonl"}; recorded as rm/eval/{name}/accuracy.</summary>
     [Id(18)] public Dictionary<string, string>? EvalData { get; init; }
+    /// <summary>LoRA adapters (plus the reward head) to train instead of every weight; null: full fine-tuning.</summary>
+    [Id(19)] public LoraSpec? Lora { get; init; }
+    /// <summary>float32, bfloat16 or float16.</summary>
+    [Id(20)] public string Dtype { get; init; } = "float32";
+    /// <summary>Recompute each decoder block in backward instead of keeping its activations.</summary>
+    [Id(21)] public bool GradientCheckpointing { get; init; }
 }
 
 /// <summary>Hyperparameters of the reward objectives (METHODS.md defaults); only the chosen objective's apply.</summary>

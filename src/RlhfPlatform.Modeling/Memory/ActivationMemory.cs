@@ -44,6 +44,20 @@ public static class ActivationMemory
         return new ActivationEstimate(c.NumLayers * keptLayer + outside + logSoftmax, transient, keptLayer);
     }
 
+    /// <summary>
+    /// Peak of a forward without autograd (reference log-probs, reward scoring, prefill), an estimate not
+    /// measured: the residual stream and one block's working set (its MLP's gate, up and product, the
+    /// attention's q, k, v and output, the additive mask), plus the logits and their fp32 log-softmax.
+    /// </summary>
+    public static long Inference(ModelConfig c, int elementBytes, long batch, long sequenceLength, bool lmLogits)
+    {
+        long s = elementBytes, n = batch * sequenceLength, h = c.HiddenSize;
+        long q = (long)c.NumHeads * c.HeadDim, kv = (long)c.NumKvHeads * c.HeadDim, groups = c.NumHeads / c.NumKvHeads;
+        long block = n * (3L * c.IntermediateSize + 2 * h + 2 * q + 2 * kv) * s + batch * groups * sequenceLength * sequenceLength * s;
+        long logits = lmLogits ? n * c.VocabSize * (s + 4) : 0;
+        return 2 * n * h * s + block + logits;
+    }
+
     /// <summary>Per adapted projection: A's output (N·r), and with dropout its input's dropped copy and mask (N·in·(s + 1)).</summary>
     static long LoraPerLayer(ModelConfig c, LoraShape? lora, long n, long s)
     {
