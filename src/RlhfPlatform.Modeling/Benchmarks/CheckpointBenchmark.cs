@@ -10,9 +10,11 @@ namespace RlhfPlatform.Modeling.Benchmarks;
 /// </summary>
 public static class CheckpointBenchmark
 {
+    const int Rounds = 2;
+
     public const string Method =
-        "activation bytes: glibc mallinfo2 after the forward minus before it, divided by batch·seq tokens, after two warm-up steps; " +
-        "planned: ActivationMemory; step time: the best of the timed steps, checkpointed / plain";
+        "activation bytes: glibc mallinfo2 after the forward minus before it, divided by batch·seq tokens, after two warm-up steps, last of two rounds; " +
+        "planned: ActivationMemory; step time: the best timed step over two alternating rounds of each mode, checkpointed / plain";
 
     public static CheckpointReport Run(IReadOnlyList<TrainSize> sizes, int steps, Device device)
     {
@@ -21,14 +23,25 @@ public static class CheckpointBenchmark
         foreach (var size in sizes)
         {
             var config = BenchmarkPlan.ConfigFor(size, size.SequenceLength);
-            var plain = TrainingMemoryProbe.Measure(ProbeModel.CausalLm, config, ScalarType.Float32, size.Batch, size.SequenceLength, false, steps, device);
-            var checkpointed = TrainingMemoryProbe.Measure(ProbeModel.CausalLm, config, ScalarType.Float32, size.Batch, size.SequenceLength, true, steps, device);
+            MeasuredTrainingMemory Measure(bool checkpointing) =>
+                TrainingMemoryProbe.Measure(ProbeModel.CausalLm, config, ScalarType.Float32, size.Batch, size.SequenceLength, checkpointing, steps, device);
+            // Alternating rounds, best time of each mode: a neighbour's burst on a shared machine then hits both, not one.
+            // The first round also absorbs one-off costs (first use of a shape, JIT), so memory comes from the last.
+            MeasuredTrainingMemory plain = Measure(false), checkpointed = Measure(true);
+            double plainBest = plain.BestSecondsPerStep, checkpointedBest = checkpointed.BestSecondsPerStep;
+            for (int round = 1; round < Rounds; round++)
+            {
+                plain = Measure(false);
+                checkpointed = Measure(true);
+                plainBest = Math.Min(plainBest, plain.BestSecondsPerStep);
+                checkpointedBest = Math.Min(checkpointedBest, checkpointed.BestSecondsPerStep);
+            }
             double tokens = (double)size.Batch * size.SequenceLength;
             results.Add(new CheckpointSizeResult(size.Name, size.Batch, size.SequenceLength,
                 plain.ActivationBytes / tokens, checkpointed.ActivationBytes / tokens,
                 ActivationMemory.Training(config, 4, size.Batch, size.SequenceLength, false, lmLogits: true).SavedBytes / tokens,
                 ActivationMemory.Training(config, 4, size.Batch, size.SequenceLength, true, lmLogits: true).SavedBytes / tokens,
-                plain.BestSecondsPerStep, checkpointed.BestSecondsPerStep, checkpointed.BestSecondsPerStep / plain.BestSecondsPerStep));
+                plainBest, checkpointedBest, checkpointedBest / plainBest));
         }
         return new CheckpointReport(Method, results);
     }
