@@ -56,6 +56,8 @@ public sealed record SftSpec
     [Id(2)] public int Steps { get; init; } = 300;
     [Id(3)] public int BatchSize { get; init; } = 32;
     [Id(4)] public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Padded tokens (rows × longest row) per forward and backward; a batch is split into micro-batches within it and steps once. null: whole batches.</summary>
+    [Id(5)] public int? MicroBatchTokens { get; init; }
 }
 
 [GenerateSerializer, Alias("rlhf.PolicySpec")]
@@ -121,10 +123,10 @@ public sealed record RewardModelSpec
     [Id(17)] public string? Base { get; init; }
     /// <summary>Named preference sets evaluated after training, e.g. {"id": "id.jsonl", "ood": "ood.jsonl"}; recorded as rm/eval/{name}/accuracy.</summary>
     [Id(18)] public Dictionary<string, string>? EvalData { get; init; }
+    /// <summary>float32 or bfloat16: the precision the reward model trains and scores in (its head stays float32).</summary>
+    [Id(19)] public string Dtype { get; init; } = "float32";
     /// <summary>LoRA adapters (plus the reward head) to train instead of every weight; null: full fine-tuning.</summary>
-    [Id(19)] public LoraSpec? Lora { get; init; }
-    /// <summary>float32, bfloat16 or float16.</summary>
-    [Id(20)] public string Dtype { get; init; } = "float32";
+    [Id(20)] public LoraSpec? Lora { get; init; }
     /// <summary>Recompute each decoder block in backward instead of keeping its activations.</summary>
     [Id(21)] public bool GradientCheckpointing { get; init; }
 }
@@ -170,6 +172,8 @@ public sealed record RlSpec
     [Id(13)] public double WarmupRatio { get; init; }
     /// <summary>Subtracted from the score of a response cut off without EOS (TRL's missing_eos_penalty); 0 turns it off.</summary>
     [Id(14)] public double MissingEosPenalty { get; init; }
+    /// <summary>Padded tokens (rows × longest row) per forward and backward of the update; a minibatch is split into micro-batches within it and steps once. null: whole minibatches.</summary>
+    [Id(15)] public int? MicroBatchTokens { get; init; }
 }
 
 /// <summary>How an RL step's rollouts are generated.</summary>

@@ -48,6 +48,17 @@ public sealed class PlanCommandTests : IDisposable
         Assert.True(checkpointed.GetProperty("activation_bytes").GetInt64() * 3 < plain.GetProperty("activation_bytes").GetInt64());
     }
 
+    [Fact]
+    public async Task MicroBatchTokensBoundTheRowsOfAForward()
+    {
+        var root = await PlanJson("""
+        { "name": "p", "policy": { "model": { "maxSeqLen": 64 }, "sft": { "batchSize": 32, "microBatchTokens": 200 } },
+          "rl": { "promptsPerStep": 8, "samplesPerPrompt": 4, "miniBatches": 2, "microBatchTokens": 640 } }
+        """);
+        Assert.Equal(3, Role(root, "policy SFT").GetProperty("rows").GetInt64());      // 200 tokens / 64 per row
+        Assert.Equal(10, Role(root, "policy trainer").GetProperty("rows").GetInt64()); // 640 / 64, within a 16-row minibatch
+    }
+
     [Theory]
     [InlineData("qwen2.5-0.5b", 494_032_768L)]  // tied embeddings: 0.49B
     [InlineData("qwen2.5-7b", 7_615_616_512L)]  // 7.61B

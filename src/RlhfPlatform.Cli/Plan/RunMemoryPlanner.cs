@@ -27,7 +27,7 @@ public static class RunMemoryPlanner
         if (promptTokens < 1) throw new ArgumentException($"the policy's context ({policy.MaxPositions}) leaves no room for a prompt next to {newTokens} new tokens");
         long rlLength = Math.Min(policy.MaxPositions, promptTokens + newTokens);
         long rollouts = (long)spec.Rl.PromptsPerStep * spec.Rl.SamplesPerPrompt;
-        long microBatch = (rollouts + spec.Rl.MiniBatches - 1) / spec.Rl.MiniBatches;
+        long microBatch = MicroBatchRows((rollouts + spec.Rl.MiniBatches - 1) / spec.Rl.MiniBatches, spec.Rl.MicroBatchTokens, rlLength);
         long perGenerator = (spec.Rl.PromptsPerStep + spec.Rollout.Generators - 1) / spec.Rollout.Generators * (long)spec.Rl.SamplesPerPrompt;
         var policyLora = Lora(spec.Policy.Lora);
         var rewardLora = Lora(spec.RewardModel.Lora);
@@ -37,7 +37,7 @@ public static class RunMemoryPlanner
         var roles = new List<RoleMemory>
         {
             Trainer("policy SFT", policy, spec.Policy.Dtype, ParameterCounts.CausalLm(policy), Trainable(policy, policyLora, ParameterCounts.CausalLm(policy)),
-                spec.Policy.Sft.BatchSize, rlLength, spec.Policy.GradientCheckpointing, lmLogits: true, policyLora),
+                MicroBatchRows(spec.Policy.Sft.BatchSize, spec.Policy.Sft.MicroBatchTokens, rlLength), rlLength, spec.Policy.GradientCheckpointing, lmLogits: true, policyLora),
             Trainer(sharedCritic ? "policy trainer (+ value head)" : "policy trainer", policy, spec.Policy.Dtype,
                 ParameterCounts.CausalLm(policy) + (sharedCritic ? ParameterCounts.ValueHead(policy) : 0),
                 Trainable(policy, policyLora, ParameterCounts.CausalLm(policy)) + (sharedCritic ? ParameterCounts.ValueHead(policy) : 0),
@@ -116,6 +116,10 @@ public static class RunMemoryPlanner
             KvCacheBytes = ActivationMemory.KvCacheBytes(c, rows, length, s),
         };
     }
+
+    /// <summary>Rows per forward and backward: the whole batch, or as many full-length rows as a micro-batch token budget holds (at least one).</summary>
+    static long MicroBatchRows(long batchRows, int? microBatchTokens, long length) =>
+        microBatchTokens is { } tokens ? Math.Clamp(tokens / length, 1, batchRows) : batchRows;
 
     static long Trainable(ModelConfig c, LoraShape? lora, long all) => lora is null ? all : ParameterCounts.Lora(c, lora);
 
