@@ -27,6 +27,7 @@ public static class RlhfCli
             GenerateCommand.Create(),
             TokenizeCommand.Create(),
             BenchCommand.Create(),
+            PlanCommand.Create(),
             Commands.Rm.RmCommand.Create(),
             MergeCommand.Create(),
         };

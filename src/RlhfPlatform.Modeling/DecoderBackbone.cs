@@ -29,6 +29,12 @@ public sealed class DecoderBackbone : Module<Tensor, Tensor>
 
     public Parameter EmbeddingWeight => embed_tokens.weight!;
 
+    /// <summary>
+    /// Recompute each block in backward instead of keeping its activations (only its input is kept);
+    /// applies while autograd records and no KV cache is used. Off by default.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, ones_like(inputIds), null);
 
     /// <param name="inputIds">[B, T] token ids of this call</param>
@@ -51,7 +57,9 @@ public sealed class DecoderBackbone : Module<Tensor, Tensor>
         var mask = BuildMask(realKeys, past, t);
         var x = embed_tokens.forward(inputIds);
         var (cos, sin) = RotaryEmbedding.Tables(positions, Config.HeadDim, Config.RopeTheta, x.dtype);
-        foreach (var block in layers) x = block.Forward(x, cos, sin, mask, cache);
+        bool checkpoint = GradientCheckpointing && cache is null && is_grad_enabled();
+        foreach (var block in layers)
+            x = checkpoint ? BlockCheckpoint.Run(block, x, cos, sin, mask) : block.Forward(x, cos, sin, mask, cache);
         cache?.Advance(t);
         return norm.forward(x).MoveToOuterDisposeScope();
     }

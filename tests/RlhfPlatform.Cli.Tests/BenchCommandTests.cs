@@ -45,6 +45,15 @@ public sealed class BenchCommandTests
             foreach (string figure in new[] { "tokens_per_second", "achieved_gflops_per_second", "ratio_to_gemm_peak", "best_seconds_per_step", "mean_seconds_per_step" })
                 Positive(size.GetProperty(figure));
 
+        var checkpointing = NonEmpty(root.GetProperty("checkpointing").GetProperty("sizes"));
+        foreach (var size in checkpointing)
+        {
+            foreach (string figure in new[] { "activation_bytes_per_token", "checkpointed_activation_bytes_per_token", "planned_activation_bytes_per_token",
+                         "best_seconds_per_step", "checkpointed_best_seconds_per_step", "checkpointed_step_time_ratio" })
+                Positive(size.GetProperty(figure));
+            Assert.True(size.GetProperty("checkpointed_activation_bytes_per_token").GetDouble() < size.GetProperty("activation_bytes_per_token").GetDouble(), size.ToString());
+        }
+
         var modes = NonEmpty(root.GetProperty("decode").GetProperty("modes"));
         Assert.Equal([true, false], modes.Select(m => m.GetProperty("kv_cache").GetBoolean()));
         foreach (var mode in modes)

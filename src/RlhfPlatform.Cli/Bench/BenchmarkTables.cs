@@ -29,6 +29,15 @@ public static class BenchmarkTables
         train.Caption(Markup.Escape("rates from the best step; FLOPs " + report.Train.FlopFormula));
         AnsiConsole.Write(train);
 
+        var checkpointing = new Table().Title("training step with gradient checkpointing (activation bytes per token held between forward and backward)")
+            .AddColumns("model", "batch × seq", "plain B/token", "checkpointed B/token", "planned plain", "planned checkpointed", "plain s/step", "checkpointed s/step", "time ratio");
+        foreach (var size in report.Checkpointing.Sizes)
+            checkpointing.AddRow(size.Name, $"{size.Batch} × {size.SequenceLength}", F(size.ActivationBytesPerToken, 0), F(size.CheckpointedActivationBytesPerToken, 0),
+                F(size.PlannedActivationBytesPerToken, 0), F(size.PlannedCheckpointedActivationBytesPerToken, 0),
+                F(size.BestSecondsPerStep, 3), F(size.CheckpointedBestSecondsPerStep, 3), F(size.CheckpointedStepTimeRatio, 2));
+        checkpointing.Caption(Markup.Escape(report.Checkpointing.Method));
+        AnsiConsole.Write(checkpointing);
+
         var decode = new Table().Title($"decode, batch 1, {report.Decode.Model} ({report.Decode.Parameters:N0} params), prompt {report.Decode.PromptTokens} tokens")
             .AddColumns("KV cache", "new tokens", "tokens/s", "ms/token at start", "ms/token at end", "end / start");
         foreach (var mode in report.Decode.Modes)

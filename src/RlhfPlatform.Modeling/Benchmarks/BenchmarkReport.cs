@@ -7,7 +7,8 @@ public sealed record BenchmarkReport(
     GemmReport Gemm,
     TrainStepReport Train,
     DecodeReport Decode,
-    BatchThroughputReport BatchGeneration);
+    BatchThroughputReport BatchGeneration,
+    CheckpointReport Checkpointing);
 
 /// <summary>Load averages (Linux, else -1) before and after: the machine may be shared, and contention skews every figure.</summary>
 public sealed record BenchmarkEnvironment(
@@ -34,3 +35,12 @@ public sealed record DecodeReport(string Model, long Parameters, int PromptToken
 public sealed record BatchSizeResult(int Batch, double Seconds, double TokensPerSecond, double MillisecondsPerStep);
 
 public sealed record BatchThroughputReport(string Model, int NewTokensPerRow, int PromptTokens, IReadOnlyList<BatchSizeResult> Sizes);
+
+public sealed record CheckpointSizeResult(
+    string Name, int Batch, int SequenceLength,
+    double ActivationBytesPerToken, double CheckpointedActivationBytesPerToken,
+    double PlannedActivationBytesPerToken, double PlannedCheckpointedActivationBytesPerToken,
+    double BestSecondsPerStep, double CheckpointedBestSecondsPerStep, double CheckpointedStepTimeRatio);
+
+/// <summary>Training-step memory per token and time, with and without gradient checkpointing (<see cref="CheckpointBenchmark"/>).</summary>
+public sealed record CheckpointReport(string Method, IReadOnlyList<CheckpointSizeResult> Sizes);

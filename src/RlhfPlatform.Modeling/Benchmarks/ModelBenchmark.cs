@@ -15,13 +15,15 @@ public static class ModelBenchmark
         var gemm = GemmBenchmark.Run(plan.GemmSizes, plan.GemmSecondsPerSize, device);
         progress?.Invoke($"training steps ({string.Join(", ", plan.TrainSizes.Select(s => s.Name))})");
         var train = TrainStepBenchmark.Run(plan.TrainSizes, plan.TrainSteps, gemm.PeakGflopsPerSecond, device);
+        progress?.Invoke("training-step memory and time with and without gradient checkpointing");
+        var checkpointing = CheckpointBenchmark.Run(plan.TrainSizes, plan.TrainSteps, device);
         progress?.Invoke($"decode with and without the KV cache ({string.Join(", ", plan.DecodeLengths)} new tokens)");
         var decode = DecodeBenchmark.Run(plan.DecodeModel, plan.PromptLength, plan.DecodeLengths, device);
         progress?.Invoke($"batched generation (batch {string.Join(", ", plan.BatchSizes)})");
         var batch = BatchThroughputBenchmark.Run(plan.DecodeModel, plan.PromptLength, plan.BatchNewTokens, plan.BatchSizes, device);
         var environment = new BenchmarkEnvironment(device.ToString(), get_num_threads(), Environment.ProcessorCount, plan.Quick,
             clock.Elapsed.TotalSeconds, loadAtStart, LoadAverage());
-        return new BenchmarkReport(environment, gemm, train, decode, batch);
+        return new BenchmarkReport(environment, gemm, train, decode, batch, checkpointing);
     }
 
     /// <summary>The 1-minute load average from /proc/loadavg, or -1 where there is none.</summary>
