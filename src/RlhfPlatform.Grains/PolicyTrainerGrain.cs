@@ -75,6 +75,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             var model = ModelCheckpoint.LoadCausalLm(modelFolder, PolicyLoadOptions(spec));
             if (adapter) PeftAdapter.Load(model, folder);
             else if (lora != null) LoraModel.Attach(model, lora, SeedMix.Derive(spec.Seed, LoraSeedStream));
+            model.Backbone.GradientCheckpointing = spec.Policy.GradientCheckpointing;
             return model;
         });
         ReplacePolicy(loaded, fromVersion);
@@ -161,6 +162,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
                 manual_seed(spec.Seed);
                 created = ModelPrecision.Cast(new CausalLm(config), SpecMapping.PolicyLoadOptions(spec).Dtype).to(new Device(Device));
             }
+            created.Backbone.GradientCheckpointing = spec.Policy.GradientCheckpointing;
             return created;
         }, ct);
         ReplacePolicy(model, -1);

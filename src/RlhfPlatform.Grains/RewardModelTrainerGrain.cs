@@ -73,6 +73,7 @@ public sealed class RewardModelTrainerGrain(ComputeQueue compute, CheckpointFile
                     ? RewardModelBase.Fresh(config, head, seed)
                     : RewardModelBase.FromFolder(baseFolder, head, seed), SpecMapping.RewardModelLoadOptions(spec).Dtype).to(new TorchSharp.torch.Device(device)), ct);
                 members.Add(model);
+                model.Backbone.GradientCheckpointing = spec.RewardModel.GradientCheckpointing;
                 if (SpecMapping.Lora(spec.RewardModel.Lora) is { } lora)
                     await compute.Run(() => LoraModel.Attach(model, lora, SeedMix.Derive(seed, LoraSeedStream)), ct);
                 using var trainer = await compute.Run(() => new RewardModelTrainer(model, objective, pairs, options, seed), ct);

@@ -33,6 +33,14 @@ public sealed class CausalLm : Module<Tensor, Tensor>, ILanguageModel, Lora.IAda
     /// <summary>Logits [B, T, V] from hidden states [B, T, H] computed with <see cref="Backbone"/>.</summary>
     public Tensor LogitsFromHidden(Tensor hidden) => LmHead.Apply(hidden, lm_head, model.EmbeddingWeight);
 
+    /// <summary>The LM head on the last position's hidden state only, [B, V].</summary>
+    public Tensor LastLogits(Tensor inputIds, Tensor attentionMask, Layers.KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.Forward(inputIds, attentionMask, cache);
+        return LmHead.Apply(hidden.narrow(1, hidden.shape[1] - 1, 1), lm_head, model.EmbeddingWeight).squeeze(1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Next-token logits [B, T, V]; see <see cref="DecoderBackbone.Forward"/> for the arguments.</summary>
     public Tensor Logits(Tensor inputIds, Tensor attentionMask, Layers.KvCache? cache)
     {

@@ -32,6 +32,6 @@ public static class BatchGenerator
         var (dtype, device) = ModelPlacement.Of(model);
         using var cache = new KvCache(model.Config, prompts.Count, longestPrompt + options.MaxNewTokens, dtype, device);
         return SamplingLoop.Run(model, prompts, options, nextTokens, afterToken, (ids, mask, filled) =>
-            model.Logits(ids.narrow(1, cache.Length, filled - cache.Length), mask.narrow(1, 0, filled), cache).select(1, -1));
+            model.LastLogits(ids.narrow(1, cache.Length, filled - cache.Length), mask.narrow(1, 0, filled), cache));
     }
 }

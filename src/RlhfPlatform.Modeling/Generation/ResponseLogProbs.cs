@@ -29,6 +29,32 @@ public static class ResponseLogProbs
         return PerToken(model, batch, temperature).sum(1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Bound on the fp32 logits one no-grad forward of <see cref="SumInChunks"/> holds at once.</summary>
+    public const long MaxChunkLogitBytes = 512L << 20;
+
+    /// <summary>
+    /// <see cref="Sum"/> without gradients, over as many forwards as it takes to keep each one's fp32
+    /// logits (rows × T × V × 4 bytes) within <see cref="MaxChunkLogitBytes"/>: 64 rollouts of 1024
+    /// tokens over a 152k vocabulary would be 40 GB of logits in one forward. Rows are independent, so
+    /// a batch small enough for one chunk is exactly <see cref="Sum"/>.
+    /// </summary>
+    public static Tensor SumInChunks(ILanguageModel model, SequenceBatch batch, double temperature = 1.0, long maxChunkLogitBytes = MaxChunkLogitBytes)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
+        long perChunk = Math.Max(1, maxChunkLogitBytes / Math.Max(1, width * model.Config.VocabSize * 4));
+        if (perChunk >= rows) return Sum(model, batch, temperature).MoveToOuterDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < rows; start += perChunk)
+        {
+            long n = Math.Min(perChunk, rows - start);
+            parts.Add(PerToken(model, batch.InputIds.narrow(0, start, n), batch.AttentionMask.narrow(0, start, n),
+                batch.ResponseMask.narrow(0, start, n), temperature).sum(1));
+        }
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Per-token log-probs [B, T] of the tokens of <paramref name="inputIds"/> from the logits [B, T, V] of one forward over them.</summary>
     public static Tensor FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature = 1.0)
     {

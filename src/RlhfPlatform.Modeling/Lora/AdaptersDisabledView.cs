@@ -25,4 +25,10 @@ public sealed class AdaptersDisabledView<T>(T model) : ILanguageModel, IModelVie
         using var off = LoraModel.Disabled(model);
         return model.Logits(inputIds, attentionMask, cache);
     }
+
+    public Tensor LastLogits(Tensor inputIds, Tensor attentionMask, KvCache? cache)
+    {
+        using var off = LoraModel.Disabled(model);
+        return model.LastLogits(inputIds, attentionMask, cache);
+    }
 }

@@ -159,6 +159,7 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         {
             critic = ModelPrecision.Cast(new ValueModel(policy.Config), ModelPrecision.Of(policy));
             critic.to(device);
+            critic.Backbone.GradientCheckpointing = policy.Backbone.GradientCheckpointing;
             var policyBackbone = policy.Backbone.state_dict();
             using (no_grad())
                 foreach (var (name, target) in critic.Backbone.state_dict()) target.copy_(policyBackbone[name]);
@@ -313,20 +314,35 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
 
     /// <summary>
     /// π_old, π_ref (per token, at the sampling temperature) and V_old on the sampled tokens, before any
-    /// update. The full-batch [B, T, V] logits of both forwards die in this scope, so they are not alive
-    /// (next to the minibatch logits and their graph) during the update epochs.
+    /// update, in row chunks whose fp32 logits stay within <see cref="ResponseLogProbs.MaxChunkLogitBytes"/>.
+    /// Every chunk's [rows, T, V] logits die in its scope, so none are alive during the update epochs.
     /// </summary>
     public (Tensor OldLogProbs, Tensor RefLogProbs, Tensor OldValues) Experience(SequenceBatch batch)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         policy.eval();
-        var mask = batch.ResponseMask;
-        var (oldLogits, oldValues) = Forward(batch.InputIds, batch.AttentionMask, mask);
-        var oldLogProbs = ResponseLogProbs.FromLogits(oldLogits, batch.InputIds, mask, options.Temperature);
-        var refLogits = reference.Logits(batch.InputIds, batch.AttentionMask, null);
-        var refLogProbs = ResponseLogProbs.FromLogits(refLogits, batch.InputIds, mask, options.Temperature);
-        return (oldLogProbs.MoveToOuterDisposeScope(), refLogProbs.MoveToOuterDisposeScope(), oldValues.MoveToOuterDisposeScope());
+        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
+        long perChunk = Math.Max(1, ResponseLogProbs.MaxChunkLogitBytes / Math.Max(1, width * policy.Config.VocabSize * 4));
+        var old = new List<Tensor>();
+        var reference = new List<Tensor>();
+        var values = new List<Tensor>();
+        for (long start = 0; start < rows; start += perChunk)
+        {
+            long n = Math.Min(perChunk, rows - start);
+            var ids = batch.InputIds.narrow(0, start, n);
+            var attention = batch.AttentionMask.narrow(0, start, n);
+            var mask = batch.ResponseMask.narrow(0, start, n);
+            using var chunk = NewDisposeScope();
+            var (oldLogits, oldValues) = Forward(ids, attention, mask);
+            old.Add(ResponseLogProbs.FromLogits(oldLogits, ids, mask, options.Temperature).MoveToOuterDisposeScope());
+            values.Add(oldValues.MoveToOuterDisposeScope());
+            var refLogits = this.reference.Logits(ids, attention, null);
+            reference.Add(ResponseLogProbs.FromLogits(refLogits, ids, mask, options.Temperature).MoveToOuterDisposeScope());
+        }
+        return old.Count == 1
+            ? (old[0].MoveToOuterDisposeScope(), reference[0].MoveToOuterDisposeScope(), values[0].MoveToOuterDisposeScope())
+            : (cat(old, 0).MoveToOuterDisposeScope(), cat(reference, 0).MoveToOuterDisposeScope(), cat(values, 0).MoveToOuterDisposeScope());
     }
 
     /// <summary>Logits [B, T, V] and values at the response tokens [B, T].</summary>

@@ -25,7 +25,7 @@ public static class RolloutMaker
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         using var batch = SequenceBatch.For(reference, repeated, generated.Responses);
-        var refLogProbs = ResponseLogProbs.Sum(reference, batch, generation.Temperature).cpu().data<float>().ToArray();
+        var refLogProbs = ResponseLogProbs.SumInChunks(reference, batch, generation.Temperature).cpu().data<float>().ToArray();
         var logProbs = generated.LogProbs.Select(l => l.Sum()).ToArray();
         var stopTokens = generation.StopTokens.Concat(policy.Config.EosTokenIds).ToHashSet();
         var endedWithEos = generated.Responses.Select(r => r.Length > 0 && stopTokens.Contains(r[^1])).ToArray();
