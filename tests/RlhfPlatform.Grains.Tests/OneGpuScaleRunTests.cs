@@ -9,13 +9,13 @@ public sealed class OneGpuScaleRunTests(EmbeddedClusterFixture fixture) : IClass
     readonly string folder = Directory.CreateTempSubdirectory("one-gpu-").FullName;
 
     [Fact]
-    public async Task ABf16RunWithMicroBatchesCompletesAndItsCheckpointsAreBf16()
+    public async Task ABf16RunWithMicroBatchesAndCheckpointingCompletesAndItsCheckpointsAreBf16()
     {
         var tiny = TinyRunSpec.Create("bf16", rlSteps: 2);
         var spec = tiny with
         {
-            Policy = tiny.Policy with { Dtype = "bfloat16" },
-            RewardModel = tiny.RewardModel with { Dtype = "bfloat16", Objective = "grm-dpo" },
+            Policy = tiny.Policy with { Dtype = "bfloat16", GradientCheckpointing = true, Sft = tiny.Policy.Sft with { MicroBatchTokens = 200 } },
+            RewardModel = tiny.RewardModel with { Dtype = "bfloat16", Objective = "grm-dpo", GradientCheckpointing = true },
             Rl = tiny.Rl with { MicroBatchTokens = 64 },
         };
         var run = await fixture.Submission.SubmitAsync(spec, CancellationToken.None);
