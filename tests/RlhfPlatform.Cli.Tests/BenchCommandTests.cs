@@ -41,9 +41,23 @@ public sealed class BenchCommandTests
 
         var train = root.GetProperty("train");
         Assert.Contains("6·N·tokens", train.GetProperty("flop_formula").GetString());
-        foreach (var size in NonEmpty(train.GetProperty("sizes")))
-            foreach (string figure in new[] { "tokens_per_second", "achieved_gflops_per_second", "ratio_to_gemm_peak", "best_seconds_per_step", "mean_seconds_per_step" })
+        Positive(gemm.GetProperty("bf16_peak_gflops_per_second"));
+        var trainSizes = NonEmpty(train.GetProperty("sizes"));
+        foreach (var size in trainSizes)
+            foreach (string figure in new[] { "tokens_per_second", "achieved_gflops_per_second", "ratio_to_gemm_peak", "best_seconds_per_step", "mean_seconds_per_step",
+                         "ratio_to_same_precision_gemm_peak" })
                 Positive(size.GetProperty(figure));
+        // Each shape as fp32, bf16 and LoRA; LoRA trains a small fraction of the parameters and does fewer FLOPs per step.
+        Assert.Equal(["fp32", "bf16", "lora-r16"], trainSizes.Select(s => s.GetProperty("variant").GetString()));
+        var fp32 = trainSizes[0];
+        var loraRow = trainSizes[2];
+        Assert.Equal(fp32.GetProperty("parameters").GetInt64(), fp32.GetProperty("trainable_parameters").GetInt64());
+        Assert.True(loraRow.GetProperty("trainable_parameters").GetInt64() < fp32.GetProperty("parameters").GetInt64() / 2, loraRow.ToString());
+        // d64-L2, batch 2 × 32: frozen weights get no weight gradients, 4·N·tokens + 6·N_adapters·tokens + 12·layers·seq·hidden·tokens.
+        double tokens = 2 * 32, attention = 12.0 * 2 * 32 * 64 * tokens;
+        Assert.Equal((4.0 * loraRow.GetProperty("matmul_parameters").GetInt64() + 6.0 * loraRow.GetProperty("trainable_parameters").GetInt64()) * tokens + attention,
+            loraRow.GetProperty("gflop_per_step").GetDouble() * 1e9, 1);
+        Assert.Equal(6.0 * fp32.GetProperty("matmul_parameters").GetInt64() * tokens + attention, fp32.GetProperty("gflop_per_step").GetDouble() * 1e9, 1);
 
         var checkpointing = NonEmpty(root.GetProperty("checkpointing").GetProperty("sizes"));
         foreach (var size in checkpointing)

@@ -17,15 +17,16 @@ public static class BenchmarkTables
 
         var gemm = new Table().Title("GEMM (square fp32 matmul, 2·n³ FLOPs, best repetition)").AddColumns("n", "best s", "GFLOP/s");
         foreach (var size in report.Gemm.Sizes) gemm.AddRow(size.N.ToString(CultureInfo.InvariantCulture), F(size.BestSeconds, 5), F(size.GflopsPerSecond, 1));
-        gemm.Caption($"practical peak {F(report.Gemm.PeakGflopsPerSecond, 1)} GFLOP/s");
+        gemm.Caption($"practical peak {F(report.Gemm.PeakGflopsPerSecond, 1)} GFLOP/s; bf16 at that size {F(report.Gemm.Bf16PeakGflopsPerSecond, 1)} GFLOP/s");
         AnsiConsole.Write(gemm);
 
         var train = new Table().Title("training step (forward + backward + AdamW)")
-            .AddColumns("model", "params", "batch × seq", "best s/step", "mean s/step", "tokens/s", "GFLOP/step", "GFLOP/s", "of GEMM peak");
+            .AddColumns("model", "variant", "params", "trained", "batch × seq", "best s/step", "mean s/step", "tokens/s", "GFLOP/step", "GFLOP/s", "of fp32 peak", "of own-dtype peak");
         foreach (var size in report.Train.Sizes)
-            train.AddRow(size.Name, size.Parameters.ToString("N0", CultureInfo.InvariantCulture), $"{size.Batch} × {size.SequenceLength}",
+            train.AddRow(size.Name, size.Variant, size.Parameters.ToString("N0", CultureInfo.InvariantCulture), size.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture),
+                $"{size.Batch} × {size.SequenceLength}",
                 F(size.BestSecondsPerStep, 3), F(size.MeanSecondsPerStep, 3), F(size.TokensPerSecond, 0), F(size.GflopPerStep, 2), F(size.AchievedGflopsPerSecond, 1),
-                size.RatioToGemmPeak.ToString("P1", CultureInfo.InvariantCulture));
+                size.RatioToGemmPeak.ToString("P1", CultureInfo.InvariantCulture), size.RatioToSamePrecisionGemmPeak.ToString("P1", CultureInfo.InvariantCulture));
         train.Caption(Markup.Escape("rates from the best step; FLOPs " + report.Train.FlopFormula));
         AnsiConsole.Write(train);
 

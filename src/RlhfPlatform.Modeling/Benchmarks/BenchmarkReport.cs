@@ -16,12 +16,13 @@ public sealed record BenchmarkEnvironment(
 
 public sealed record GemmSizeResult(int N, double BestSeconds, double GflopsPerSecond);
 
-/// <summary>Square fp32 matmuls (2·n³ FLOPs each); the best size is the process's practical peak.</summary>
-public sealed record GemmReport(IReadOnlyList<GemmSizeResult> Sizes, double PeakGflopsPerSecond);
+/// <summary>Square fp32 matmuls (2·n³ FLOPs each); the best size is the process's practical peak. The bf16 peak is the same size's bf16 matmul.</summary>
+public sealed record GemmReport(IReadOnlyList<GemmSizeResult> Sizes, double PeakGflopsPerSecond, double Bf16PeakGflopsPerSecond);
 
 public sealed record TrainSizeResult(
     string Name, long Parameters, long MatmulParameters, int Batch, int SequenceLength,
-    double BestSecondsPerStep, double MeanSecondsPerStep, double TokensPerSecond, double GflopPerStep, double AchievedGflopsPerSecond, double RatioToGemmPeak);
+    double BestSecondsPerStep, double MeanSecondsPerStep, double TokensPerSecond, double GflopPerStep, double AchievedGflopsPerSecond, double RatioToGemmPeak,
+    string Variant, long TrainableParameters, double RatioToSamePrecisionGemmPeak);
 
 public sealed record TrainStepReport(string FlopFormula, IReadOnlyList<TrainSizeResult> Sizes);
 

@@ -13,8 +13,8 @@ public static class ModelBenchmark
         double loadAtStart = LoadAverage();
         progress?.Invoke($"GEMM peak ({string.Join(", ", plan.GemmSizes)})");
         var gemm = GemmBenchmark.Run(plan.GemmSizes, plan.GemmSecondsPerSize, device);
-        progress?.Invoke($"training steps ({string.Join(", ", plan.TrainSizes.Select(s => s.Name))})");
-        var train = TrainStepBenchmark.Run(plan.TrainSizes, plan.TrainSteps, gemm.PeakGflopsPerSecond, device);
+        progress?.Invoke($"training steps ({string.Join(", ", plan.TrainSizes.Select(s => s.Name))}; {string.Join(", ", TrainStepBenchmark.Variants)})");
+        var train = TrainStepBenchmark.Run(plan.TrainSizes, plan.TrainSteps, gemm, device);
         progress?.Invoke("training-step memory and time with and without gradient checkpointing");
         var checkpointing = CheckpointBenchmark.Run(plan.TrainSizes, plan.TrainSteps, device);
         progress?.Invoke($"decode with and without the KV cache ({string.Join(", ", plan.DecodeLengths)} new tokens)");
