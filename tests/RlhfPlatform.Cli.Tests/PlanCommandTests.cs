@@ -95,6 +95,11 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Contains("generator", stdout);
         Assert.Contains("all roles on one device: ", stdout);
         Assert.Contains("of 131.3 GiB (fits)", stdout); // 141 GB, decimal
+        // Through a pipe (80 columns) each role is a block of short lines, not a fifteen-column table broken into pieces.
+        Assert.Contains("policy trainer: ", stdout);
+        Assert.Contains("fits in 131.3 GiB", stdout);
+        Assert.Contains("  weights ", stdout);
+        Assert.All(stdout.Split('\n'), line => Assert.True(line.Length <= 160, line));
     }
 
     [Theory]

@@ -6,8 +6,16 @@ namespace RlhfPlatform.Cli.Plan;
 /// <summary>`rlhf plan` as a table: one row per role, bytes in binary units.</summary>
 public static class PlanTables
 {
+    /// <summary>Fifteen columns need a wide terminal; a narrower one (or a pipe, 80 columns) gets one block of lines per role.</summary>
+    const int TableWidth = 170;
+
     public static void Print(MemoryPlan plan)
     {
+        if (AnsiConsole.Profile.Width < TableWidth)
+        {
+            PrintLines(plan);
+            return;
+        }
         var table = new Table().Title(Markup.Escape($"device memory per role: {plan.Source}{(plan.NamedModel is { } m ? $" with the {m} shape" : "")}"))
             .AddColumn(new TableColumn("role").NoWrap())
             .AddColumns("dtype", "params", "trainable", "rows × seq", "ckpt", "weights", "grads", "AdamW", "fp32 master",
@@ -20,6 +28,23 @@ public static class PlanTables
         table.Caption("training activations: what autograd keeps from forward to backward; transient: logits and their gradient, or one checkpointed block's recomputation");
         AnsiConsole.Write(table);
         // Plain text, so that the one figure people look for is never wrapped into pieces.
+        Console.WriteLine($"all roles on one device: {ByteSize.Format(plan.TotalBytes)} of {ByteSize.Format(plan.DeviceMemoryBytes)} ({(plan.AllFitTogether ? "fits" : "does not fit")})");
+    }
+
+    static void PrintLines(MemoryPlan plan)
+    {
+        Console.WriteLine($"device memory per role: {plan.Source}{(plan.NamedModel is { } m ? $" with the {m} shape" : "")}");
+        foreach (var r in plan.Roles)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{r.Role}: {ByteSize.Format(r.TotalBytes)}, {(plan.Fits(r) ? "fits in" : "does not fit in")} {ByteSize.Format(plan.DeviceMemoryBytes)}");
+            Console.WriteLine($"  {r.Dtype}, {Count(r.Parameters)} parameters ({Count(r.TrainableParameters)} trained), {r.Rows} × {r.SequenceLength} per forward" +
+                              (r.GradientCheckpointing ? ", gradient checkpointing" : ""));
+            Console.WriteLine($"  weights {B(r.WeightBytes)} · gradients {B(r.GradientBytes)} · AdamW {B(r.OptimizerBytes)} · fp32 master {B(r.MasterWeightBytes)}");
+            Console.WriteLine($"  activations {B(r.ActivationBytes)} · transient {B(r.TransientBytes)} · KV cache {B(r.KvCacheBytes)}");
+        }
+        Console.WriteLine();
+        Console.WriteLine("activations: what autograd keeps from forward to backward; transient: logits and their gradient, or one checkpointed block's recomputation");
         Console.WriteLine($"all roles on one device: {ByteSize.Format(plan.TotalBytes)} of {ByteSize.Format(plan.DeviceMemoryBytes)} ({(plan.AllFitTogether ? "fits" : "does not fit")})");
     }
 
