@@ -7,8 +7,13 @@ namespace RlhfPlatform.Cli.Bench;
 /// <summary>`rlhf bench model` as tables, one per section.</summary>
 public static class BenchmarkTables
 {
+    /// <summary>The widest table (training steps, twelve columns) unbroken.</summary>
+    const int RedirectedWidth = 200;
+
     public static void Print(BenchmarkReport report)
     {
+        // Written to a file or a pipe, Spectre assumes 80 columns and breaks every wide table cell by cell.
+        if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < RedirectedWidth) AnsiConsole.Profile.Width = RedirectedWidth;
         var env = report.Environment;
         AnsiConsole.MarkupLine($"[bold]rlhf bench model[/] on {env.Device}: {env.TorchThreads} torch threads, {env.LogicalProcessors} logical processors" +
                                $"{(env.Quick ? ", quick sizes" : "")}, {F(env.TotalSeconds, 1)} s");
