@@ -37,7 +37,7 @@ public sealed class LoadedPolicy(CheckpointFiles files, ComputeQueue compute, st
         var loaded = await compute.Run(() =>
         {
             // In the precision the trainer saved it in (policy.dtype): a bf16 policy samples in bf16.
-            var m = ModelCheckpoint.LoadCausalLm(modelFolder, new ModelLoadOptions { Dtype = ModelCheckpoint.SavedDtype(modelFolder), Device = device });
+            var m = ModelCheckpoint.LoadCausalLm(modelFolder, ModelCheckpoint.AsSaved(modelFolder, device));
             try
             {
                 if (adapter) PeftAdapter.Load(m, folder);

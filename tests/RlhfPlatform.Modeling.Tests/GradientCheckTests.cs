@@ -12,7 +12,6 @@ namespace RlhfPlatform.Modeling.Tests;
 /// </summary>
 public class GradientCheckTests
 {
-    const double Epsilon = 1e-5;
     // fp64: truncation error ~ε²·L‴ and rounding ~1e-16·|L|/ε both stay below 1e-8 here.
     const double AbsoluteTolerance = 1e-7, RelativeTolerance = 1e-5;
 
@@ -42,7 +41,7 @@ public class GradientCheckTests
         Assert.All(parameters, p => Assert.Equal(ScalarType.Float64, p.parameter.dtype));
 
         model.zero_grad();
-        using (var loss = Loss(model, batch)) loss.backward();
+        using (var loss = RewardModelGradientCheck.Loss(model, batch)) loss.backward();
 
         var random = new Random(5);
         int checkedEntries = 0;
@@ -52,7 +51,7 @@ public class GradientCheckTests
             Assert.True(analytic.Max(Math.Abs) > 1e-6, $"{name}: no gradient reaches it");
             foreach (int index in EntriesToCheck(analytic, random))
             {
-                double numeric = FiniteDifference(model, batch, parameter, index);
+                double numeric = RewardModelGradientCheck.FiniteDifference(model, batch, parameter, index);
                 double tolerance = AbsoluteTolerance + RelativeTolerance * Math.Abs(numeric);
                 Assert.True(Math.Abs(numeric - analytic[index]) <= tolerance,
                     $"{name}[{index}]: autograd {analytic[index]:E6} vs finite difference {numeric:E6}");
@@ -77,14 +76,6 @@ public class GradientCheckTests
         Assert.All(result.Lengths, length => Assert.Equal(5, length));
     }
 
-    static Tensor Loss(RewardModel model, SequenceBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        var logLikelihood = ResponseLogProbs.Sum(model, batch).sum();
-        var rewards = model.Rewards(batch.InputIds, batch.AttentionMask).Rewards.sum();
-        return (rewards - logLikelihood).MoveToOuterDisposeScope();
-    }
-
     /// <summary>Away from the initialisation (weights ~0.02, norms exactly 1) so that every nonlinearity is exercised.</summary>
     static void Randomize(RewardModel model)
     {
@@ -103,23 +94,5 @@ public class GradientCheckTests
         var largest = Enumerable.Range(0, gradient.Length).OrderByDescending(i => Math.Abs(gradient[i])).Take(2);
         var sampled = Enumerable.Range(0, 2).Select(_ => random.Next(gradient.Length));
         return largest.Concat(sampled).Distinct();
-    }
-
-    static double FiniteDifference(RewardModel model, SequenceBatch batch, Parameter parameter, int index)
-    {
-        using var noGrad = no_grad();
-        using var entry = parameter.view(-1).narrow(0, index, 1);
-        entry.add_(Epsilon);
-        double plus = LossValue(model, batch);
-        entry.sub_(2 * Epsilon);
-        double minus = LossValue(model, batch);
-        entry.add_(Epsilon);
-        return (plus - minus) / (2 * Epsilon);
-    }
-
-    static double LossValue(RewardModel model, SequenceBatch batch)
-    {
-        using var loss = Loss(model, batch);
-        return loss.item<double>();
     }
 }

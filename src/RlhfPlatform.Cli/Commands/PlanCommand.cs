@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RlhfPlatform.Cli.Plan;
 using RlhfPlatform.Contracts;
 
@@ -54,31 +55,19 @@ public static class PlanCommand
         return 0;
     }
 
-    static object Json(MemoryPlan plan) => new
+    /// <summary>The plan's own fields, snake_case; each role's with whether it fits the device.</summary>
+    static JsonObject Json(MemoryPlan plan) => new()
     {
-        spec = plan.Source,
-        model = plan.NamedModel,
-        device_memory_bytes = plan.DeviceMemoryBytes,
-        total_bytes = plan.TotalBytes,
-        all_fit_together = plan.AllFitTogether,
-        roles = plan.Roles.Select(r => new
+        ["spec"] = plan.Source,
+        ["model"] = plan.NamedModel,
+        ["device_memory_bytes"] = plan.DeviceMemoryBytes,
+        ["total_bytes"] = plan.TotalBytes,
+        ["all_fit_together"] = plan.AllFitTogether,
+        ["roles"] = new JsonArray(plan.Roles.Select(r =>
         {
-            role = r.Role,
-            dtype = r.Dtype,
-            parameters = r.Parameters,
-            trainable_parameters = r.TrainableParameters,
-            rows = r.Rows,
-            sequence_length = r.SequenceLength,
-            gradient_checkpointing = r.GradientCheckpointing,
-            weight_bytes = r.WeightBytes,
-            gradient_bytes = r.GradientBytes,
-            optimizer_bytes = r.OptimizerBytes,
-            master_weight_bytes = r.MasterWeightBytes,
-            activation_bytes = r.ActivationBytes,
-            transient_bytes = r.TransientBytes,
-            kv_cache_bytes = r.KvCacheBytes,
-            total_bytes = r.TotalBytes,
-            fits = plan.Fits(r),
-        }),
+            var role = JsonSerializer.SerializeToNode(r, JsonOptions)!.AsObject();
+            role["fits"] = plan.Fits(r);
+            return (JsonNode)role;
+        }).ToArray()),
     };
 }

@@ -28,6 +28,9 @@ public static class ModelCheckpoint
 
     public static ModelConfig ReadConfig(string folder) => ModelConfigFile.Read(folder);
 
+    /// <summary>Load options for the folder in the precision it was saved in, on <paramref name="device"/>.</summary>
+    public static ModelLoadOptions AsSaved(string folder, string device) => new() { Dtype = SavedDtype(folder), Device = device };
+
     /// <summary>The precision the folder's config.json says its weights are in (torch_dtype; float32 when it names none we load).</summary>
     public static ScalarType SavedDtype(string folder)
     {

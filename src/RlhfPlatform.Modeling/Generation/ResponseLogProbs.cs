@@ -42,8 +42,8 @@ public static class ResponseLogProbs
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
-        long perChunk = Math.Max(1, maxChunkLogitBytes / Math.Max(1, width * model.Config.VocabSize * 4));
+        long rows = batch.InputIds.shape[0];
+        long perChunk = RowsPerChunk(batch.InputIds.shape[1], model.Config.VocabSize, maxChunkLogitBytes);
         if (perChunk >= rows) return Sum(model, batch, temperature).MoveToOuterDisposeScope();
         var parts = new List<Tensor>();
         for (long start = 0; start < rows; start += perChunk)
@@ -54,6 +54,10 @@ public static class ResponseLogProbs
         }
         return cat(parts, 0).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Rows of <paramref name="width"/> tokens whose fp32 logits fit <paramref name="maxChunkLogitBytes"/> (at least one).</summary>
+    public static long RowsPerChunk(long width, long vocabSize, long maxChunkLogitBytes = MaxChunkLogitBytes) =>
+        Math.Max(1, maxChunkLogitBytes / Math.Max(1, width * vocabSize * sizeof(float)));
 
     /// <summary>Per-token log-probs [B, T] of the tokens of <paramref name="inputIds"/> from the logits [B, T, V] of one forward over them.</summary>
     public static Tensor FromLogits(Tensor logits, Tensor inputIds, Tensor responseMask, double temperature = 1.0)

@@ -53,5 +53,5 @@ public static class RewardModelFolder
 
     /// <summary>In the precision it was trained in (rewardModel.dtype): a bf16 reward model scores in bf16, its head in fp32.</summary>
     static RewardModel LoadAsSaved(string folder, string device) =>
-        ModelCheckpoint.LoadRewardModel(folder, new ModelLoadOptions { Dtype = ModelCheckpoint.SavedDtype(folder), Device = device });
+        ModelCheckpoint.LoadRewardModel(folder, ModelCheckpoint.AsSaved(folder, device));
 }

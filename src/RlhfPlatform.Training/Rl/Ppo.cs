@@ -322,8 +322,8 @@ public sealed class PpoTrainer : IPolicyUpdate, IResumableUpdate, IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         policy.eval();
-        long rows = batch.InputIds.shape[0], width = batch.InputIds.shape[1];
-        long perChunk = Math.Max(1, ResponseLogProbs.MaxChunkLogitBytes / Math.Max(1, width * policy.Config.VocabSize * 4));
+        long rows = batch.InputIds.shape[0];
+        long perChunk = ResponseLogProbs.RowsPerChunk(batch.InputIds.shape[1], policy.Config.VocabSize);
         var old = new List<Tensor>();
         var reference = new List<Tensor>();
         var values = new List<Tensor>();

@@ -12,7 +12,7 @@ namespace RlhfPlatform.Modeling.Tests.Lora;
 /// </summary>
 public class LoraGradientCheckTests
 {
-    const double Epsilon = 1e-5, AbsoluteTolerance = 1e-7, RelativeTolerance = 1e-5;
+    const double AbsoluteTolerance = 1e-7, RelativeTolerance = 1e-5;
 
     [Fact]
     public void LoraGradientsMatchCentralFiniteDifferences()
@@ -29,7 +29,7 @@ public class LoraGradientCheckTests
         var trainable = LoraModel.TrainableParameters(model);
         Assert.Equal(2 * 7 * 2 + 1, trainable.Count);
         model.zero_grad();
-        using (var loss = Loss(model, batch)) loss.backward();
+        using (var loss = RewardModelGradientCheck.Loss(model, batch)) loss.backward();
         Assert.All(model.named_parameters().Where(p => !p.parameter.requires_grad), p => Assert.Null(p.parameter.grad));
 
         var random = new Random(5);
@@ -41,7 +41,7 @@ public class LoraGradientCheckTests
             var largest = Enumerable.Range(0, analytic.Length).OrderByDescending(i => Math.Abs(analytic[i])).Take(2);
             foreach (int index in largest.Append(random.Next(analytic.Length)).Distinct())
             {
-                double numeric = FiniteDifference(model, batch, parameter, index);
+                double numeric = RewardModelGradientCheck.FiniteDifference(model, batch, parameter, index);
                 double tolerance = AbsoluteTolerance + RelativeTolerance * Math.Abs(numeric);
                 Assert.True(Math.Abs(numeric - analytic[index]) <= tolerance,
                     $"{name}[{index}]: autograd {analytic[index]:E6} vs finite difference {numeric:E6}");
@@ -49,31 +49,5 @@ public class LoraGradientCheckTests
             }
         }
         Assert.True(checkedEntries >= 2 * trainable.Count);
-    }
-
-    static Tensor Loss(RewardModel model, SequenceBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        var logLikelihood = ResponseLogProbs.Sum(model, batch).sum();
-        var rewards = model.Rewards(batch.InputIds, batch.AttentionMask).Rewards.sum();
-        return rewards.sub(logLikelihood).MoveToOuterDisposeScope();
-    }
-
-    static double FiniteDifference(RewardModel model, SequenceBatch batch, Parameter parameter, int index)
-    {
-        using var noGrad = no_grad();
-        using var entry = parameter.view(-1).narrow(0, index, 1);
-        entry.add_(Epsilon);
-        double plus = LossValue(model, batch);
-        entry.sub_(2 * Epsilon);
-        double minus = LossValue(model, batch);
-        entry.add_(Epsilon);
-        return (plus - minus) / (2 * Epsilon);
-    }
-
-    static double LossValue(RewardModel model, SequenceBatch batch)
-    {
-        using var loss = Loss(model, batch);
-        return loss.item<double>();
     }
 }
