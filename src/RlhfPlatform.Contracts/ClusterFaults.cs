@@ -2,7 +2,8 @@ namespace RlhfPlatform.Contracts;
 
 /// <summary>
 /// Failures that mean a silo went away under a call (its grains reactivate elsewhere on the next call),
-/// not that the work itself failed: the caller redoes the step from committed state.
+/// or that a grain lost what an earlier call set up (<see cref="TrainerStateLostException"/>), not that
+/// the work itself failed: the caller redoes the step from committed state.
 /// </summary>
 public static class ClusterFaults
 {
@@ -13,7 +14,7 @@ public static class ClusterFaults
     {
         for (Exception? e = failure; e != null; e = e.InnerException)
             if (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-                or Orleans.Runtime.Messaging.ConnectionFailedException)
+                or Orleans.Runtime.Messaging.ConnectionFailedException or TrainerStateLostException)
                 return true;
         return false;
     }

@@ -115,7 +115,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     public async Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics)
     {
-        if (rl == null || policy == null || rlSpec == null) throw new InvalidOperationException("BeginRl must be called before Update");
+        if (rl == null || policy == null || rlSpec == null)
+            throw new TrainerStateLostException("this policy-trainer activation has not begun RL (the one that had was deactivated): begin again from committed state");
         if (batch.PolicyVersion != version)
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt,
