@@ -66,11 +66,17 @@ public interface IPolicyTrainerGrain : IGrainWithStringKey
     [Alias("StartSft")] Task StartSft(RunSpec spec);
     [Alias("GetSftProgress")] Task<JobProgress> GetSftProgress();
     [Alias("CancelSft")] Task CancelSft();
-    /// <summary>Loads the newest committed policy version (at least <paramref name="fromVersion"/>) to continue RL from; returns it.</summary>
+    /// <summary>
+    /// Loads the policy version to continue RL from and returns it: <paramref name="fromVersion"/> when this
+    /// activation holds it intact (it is committed first), otherwise the newest committed version, which is
+    /// older than <paramref name="fromVersion"/> when that one fell between two checkpoints (rl.checkpointEvery).
+    /// </summary>
     [Alias("BeginRl"), ResponseTimeout(RlStepCall.Timeout)] Task<int> BeginRl(RunSpec spec, int fromVersion);
     /// <summary>One update from scored rollouts. The step's metrics (the update's and <paramref name="rolloutMetrics"/>)
     /// are recorded before the new version is committed, so a resumed run never misses a step's rows.</summary>
     [Alias("Update"), ResponseTimeout(RlStepCall.Timeout)] Task<PolicyUpdate> Update(RolloutBatch batch, float[] rewards, Dictionary<string, double> rolloutMetrics);
+    /// <summary>Commits <paramref name="version"/> with its trainer state if this trainer holds it uncommitted; a committed version is left as it is.</summary>
+    [Alias("Commit"), ResponseTimeout(RlStepCall.Timeout)] Task Commit(int version);
 }
 
 /// <summary>Evaluates a policy version against the reference on held-out prompts, as a background job. Key: run id.</summary>

@@ -174,6 +174,12 @@ public sealed record RlSpec
     [Id(14)] public double MissingEosPenalty { get; init; }
     /// <summary>Padded tokens (rows × longest row) per forward and backward of the update; a minibatch is split into micro-batches within it and steps once. null: whole minibatches.</summary>
     [Id(15)] public int? MicroBatchTokens { get; init; }
+    /// <summary>
+    /// A policy version is committed (with its trainer state) every this many RL steps, and at the last; the
+    /// versions between reach generators from the trainer's memory. A run resumed after a fault replays the
+    /// steps since its last checkpoint, with the same seeds, so it ends as if never interrupted.
+    /// </summary>
+    [Id(16)] public int CheckpointEvery { get; init; } = 1;
 }
 
 /// <summary>How an RL step's rollouts are generated.</summary>

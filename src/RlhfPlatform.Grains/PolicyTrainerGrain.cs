@@ -14,14 +14,16 @@ namespace RlhfPlatform.Grains;
 
 /// <summary>
 /// Owns the policy being trained: SFT of the starting policy (published as version 0, also the
-/// reference), then one RL update (RLOO or PPO) per call, each published as the next version with
-/// its trainer state (optimizer moments, PPO's critic and controllers) committed first.
+/// reference), then one RL update (RLOO or PPO) per call. Every rl.checkpointEvery steps, and at the
+/// last, the new version is committed with its trainer state (optimizer moments, PPO's critic and
+/// controllers) committed first; between checkpoints it is lent to the run's generators on this silo
+/// (<see cref="PolicyHandOff"/>), or committed when a generator elsewhere asks for it.
 /// With policy.lora, SFT trains adapters and merges them (version 0 is a plain HF folder); RL trains
 /// fresh adapters on version 0, each later version is a PEFT adapter folder on that base, and the
 /// reference is the same weights with the adapters off.
 /// </summary>
 [HeavyWork]
-public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs) : Grain, IPolicyTrainerGrain
+public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs, PolicyHandOff handOff) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
     const long SftSeedStream = 10_000_000;
@@ -30,6 +32,9 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     readonly BackgroundJob<CheckpointRef> sft = new();
     CausalLm? policy;
     int version = -1;
+    /// <summary>The held weights are exactly <see cref="version"/>'s: no update was cut off half-way since.</summary>
+    bool intact;
+    int committedVersion = -1;
     IPolicyUpdate? rl;
     LoadedPolicy? reference;
     RunSpec? rlSpec;
@@ -59,12 +64,14 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     public async Task<int> BeginRl(RunSpec spec, int fromVersion)
     {
+        // The version the driver last got, still held intact (a generator's silo went away, say): commit it
+        // and go on from there rather than replay the steps since the last checkpoint.
+        if (rl != null && intact && version == fromVersion) await CommitHeldAsync();
         // An update still in flight from a driver that died commits before this call runs (the grain is
-        // not reentrant): continue from the newest committed version, never from an older one.
+        // not reentrant): continue from the newest committed version.
         await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState], default);
         var checkpoints = await runs.GetCheckpointsAsync(RunId);
-        int committed = checkpoints.Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
-        fromVersion = Math.Max(fromVersion, committed);
+        fromVersion = checkpoints.Where(c => c.Kind == CheckpointKinds.Policy).Select(c => c.Version).DefaultIfEmpty(0).Max();
         // Always from the committed weights: an update cut off before its commit may have changed the ones in memory.
         string folder = await files.FetchAsync(RunId, CheckpointKinds.Policy, fromVersion, default);
         bool adapter = AdapterCheckpoint.KindOf(folder) == ModelFolderKind.PeftAdapter;
@@ -110,6 +117,9 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             }
         }
         rlSpec = spec;
+        committedVersion = fromVersion;
+        intact = true;
+        handOff.Lend(RunId, version, policy!);
         return fromVersion;
     }
 
@@ -121,28 +131,54 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt,
             batch.Temperature, batch.EndedWithEos);
+        handOff.Withdraw(RunId);
+        intact = false;
         var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rl.Update(rollouts, rewards));
         int next = version + 1;
+        version = next;
+        intact = true;
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
         await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
-        // Trainer state first: a policy version is only ever committed with its trainer state already there,
-        // so a resume from any committed version continues exactly. A crash between the two leaves a
-        // trainer state one version ahead; the step is redone and its identical state adopted.
-        if (rl is IResumableUpdate resumable)
-            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, next, resumable.SaveState, default);
-        if (LoraModel.HasAdapters(policy))
+        if (next % rlSpec.Rl.CheckpointEvery == 0 || next >= rlSpec.Rl.Steps) await CommitHeldAsync();
+        handOff.Lend(RunId, next, policy);
+        return new PolicyUpdate(next, values);
+    }
+
+    public async Task Commit(int requested)
+    {
+        if (requested == committedVersion) return;
+        if (rl != null && intact && requested == version)
         {
-            var adapted = policy;
-            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.Policy, next, folder =>
+            await CommitHeldAsync();
+            return;
+        }
+        if ((await runs.GetCheckpointsAsync(RunId)).Any(c => c.Kind == CheckpointKinds.Policy && c.Version == requested)) return;
+        throw new TrainerStateLostException(
+            $"policy version {requested} is neither committed nor held by this policy-trainer activation: begin again from committed state");
+    }
+
+    /// <summary>
+    /// Trainer state first: a policy version is only ever committed with its trainer state already there,
+    /// so a resume from any committed version continues exactly. A crash between the two leaves a
+    /// trainer state one version ahead; the step is redone and its identical state adopted.
+    /// </summary>
+    async Task CommitHeldAsync()
+    {
+        if (version == committedVersion) return;
+        var model = policy!;
+        if (rl is IResumableUpdate resumable)
+            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, version, resumable.SaveState, default);
+        if (LoraModel.HasAdapters(model))
+        {
+            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.Policy, version, folder =>
             {
-                PeftAdapter.Save(adapted, folder, AdapterBase(RunId));
+                PeftAdapter.Save(model, folder, AdapterBase(RunId));
                 Modeling.Tokenization.TokenizerFiles.Save(tokenizer!, folder);
             }, default);
         }
-        else await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, next, policy, policy.Config, tokenizer!, default);
-        version = next;
-        return new PolicyUpdate(next, values);
+        else await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, version, model, model.Config, tokenizer!, default);
+        committedVersion = version;
     }
 
     /// <summary>
@@ -204,6 +240,8 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     void ReplacePolicy(CausalLm model, int modelVersion)
     {
+        handOff.Withdraw(RunId);
+        intact = false;
         DisposeRl();
         policy?.Dispose();
         policy = model;
@@ -212,6 +250,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
+        handOff.Withdraw(RunId);
         DisposeRl();
         reference?.Dispose();
         policy?.Dispose();

@@ -7,9 +7,9 @@ using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
-/// <summary>Samples rollouts from the requested policy version, with reference log-probs from version 0.</summary>
+/// <summary>Samples rollouts from the requested policy version (lent by the trainer on this silo, or committed), with reference log-probs from version 0.</summary>
 [HeavyWork]
-public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles files) : Grain, IRolloutGeneratorGrain
+public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles files, PolicyHandOff handOff) : Grain, IRolloutGeneratorGrain
 {
     LoadedPolicy? policy, reference;
 
@@ -17,7 +17,7 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
     {
         string runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
         string device = compute.AssignDevice();
-        policy = new LoadedPolicy(files, compute, runId, device);
+        policy = new LoadedPolicy(files, compute, runId, device, handOff, GrainFactory.GetGrain<IPolicyTrainerGrain>(runId));
         reference = new LoadedPolicy(files, compute, runId, device);
         return Task.CompletedTask;
     }

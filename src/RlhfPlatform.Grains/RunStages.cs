@@ -55,7 +55,13 @@ public sealed class RunStages(
         while (version < spec.Rl.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            if (stop.IsCancellationRequested) throw new DriverStoppedException($"after committed RL step {version} of {spec.Rl.Steps}");
+            if (stop.IsCancellationRequested)
+            {
+                // The next driver goes on from here; if the trainer is going away too, it replays from the last checkpoint.
+                try { await trainer.Commit(version); }
+                catch (Exception e) when (ClusterFaults.IsTransient(e)) { }
+                throw new DriverStoppedException($"after committed RL step {version} of {spec.Rl.Steps}");
+            }
             try
             {
                 version = await StepAsync(trainer, generators, scorer, environment, judge, stage, version);
@@ -66,14 +72,18 @@ public sealed class RunStages(
                 await runs.AppendEventAsync(runId, RunMetrics.Event("retrying",
                     $"step {version + 1}: a silo went away ({ErrorText.Of(e)}); redoing the step from committed state (retry {retries} of {ClusterFaults.MaxRetries})"), ct);
                 await Task.Delay(ClusterFaults.RetryDelay, ct);
+                int reached = version;
                 version = await BeginRlAsync(trainer, stage, version);
+                if (version < reached)
+                    await runs.AppendEventAsync(runId, RunMetrics.Event("replaying",
+                        $"steps {version + 1} to {reached} fell after the last checkpoint (rl.checkpointEvery {spec.Rl.CheckpointEvery}): redoing them from committed policy version {version}, with the same seeds"), ct);
             }
             await report(RunStage.Policy, version, spec.Rl.Steps);
         }
         return version;
     }
 
-    /// <summary>The trainer loads the newest committed version (at least <paramref name="version"/>) and says which.</summary>
+    /// <summary>The trainer loads <paramref name="version"/> if it holds it intact, else the newest committed one, and says which.</summary>
     async Task<int> BeginRlAsync(IPolicyTrainerGrain trainer, string stage, int version) =>
         await StageException.InAsync($"{stage} start from policy version {version}", () => trainer.BeginRl(spec, version));
 

@@ -28,6 +28,7 @@ public static class SiloServiceExtensions
         services.AddSingleton<ComputeQueue>();
         services.AddSingleton(new CheckpointFilesOptions { WorkDirectory = settings.WorkDirectory });
         services.AddSingleton<CheckpointFiles>();
+        services.AddSingleton<PolicyHandOff>();
         services.AddSingleton(new RunDriveOptions
         {
             Period = TimeSpan.FromSeconds(settings.Runs.DrivePeriodSeconds),

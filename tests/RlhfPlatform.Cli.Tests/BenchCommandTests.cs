@@ -11,12 +11,18 @@ public sealed class BenchCommandTests
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--json"], timeout: TimeSpan.FromMinutes(4));
         Assert.True(exit == 0, $"exit {exit}: {stderr}");
         var root = JsonDocument.Parse(stdout).RootElement;
-        // The grain loop and the direct loop are the same computation: same seeds, same numbers.
-        Assert.True(root.GetProperty("same_metrics").GetBoolean(), stdout);
-        Assert.Equal(root.GetProperty("final_kl_grains_nats").GetDouble(), root.GetProperty("final_kl_direct_nats").GetDouble());
-        Positive(root.GetProperty("grains_ms_per_step"));
-        Positive(root.GetProperty("direct_ms_per_step"));
-        Assert.True(double.IsFinite(root.GetProperty("overhead_ratio").GetDouble()));
+        // Two runs through the grains, a checkpoint every 10 steps (so only the last of 6) and every step, each the same
+        // computation as its direct loop: same seeds, same numbers.
+        var loops = NonEmpty(root.GetProperty("loops"));
+        Assert.Equal([(10, 2), (1, 7)], loops.Select(l => (l.GetProperty("checkpoint_every_steps").GetInt32(), l.GetProperty("committed_policy_versions").GetInt32())));
+        foreach (var l in loops)
+        {
+            Assert.True(l.GetProperty("same_metrics").GetBoolean(), stdout);
+            Assert.Equal(l.GetProperty("final_kl_grains_nats").GetDouble(), l.GetProperty("final_kl_direct_nats").GetDouble());
+            Positive(l.GetProperty("grains_ms_per_step"));
+            Positive(l.GetProperty("direct_ms_per_step"));
+            Assert.True(double.IsFinite(l.GetProperty("overhead_ratio").GetDouble()));
+        }
         // Rollout throughput: 1 generator alone, then 1, 2 and 4 generator grains on a silo running two heavy jobs at once,
         // every fan-out sampling exactly what one generator samples.
         var rollouts = NonEmpty(root.GetProperty("rollouts"));

@@ -13,15 +13,16 @@ public sealed class ServeAndSubmitTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    async Task<string> SubmitAsync(string url, int rlSteps, string algorithm = "rloo")
+    async Task<string> SubmitAsync(string url, int rlSteps, string algorithm = "rloo", int checkpointEvery = 1)
     {
-        string spec = Path.Combine(folder, $"tiny-{algorithm}-{rlSteps}.json");
+        string spec = Path.Combine(folder, $"tiny-{algorithm}-{rlSteps}-{checkpointEvery}.json");
         // "ppo-lora": PPO on LoRA adapters (policy and critic), with adapter dropout.
         bool lora = algorithm.EndsWith("-lora", StringComparison.Ordinal);
         if (lora) algorithm = algorithm[..^"-lora".Length];
         string rl = algorithm == "ppo"
             ? "\"algorithm\": \"ppo\", \"epochs\": 2, \"miniBatches\": 2, \"ppo\": { \"critic\": \"separate\", \"klTarget\": 0.5, \"rewardNormalization\": \"running\" }, "
             : "";
+        rl += $"\"checkpointEvery\": {checkpointEvery}, ";
         string json = TinySpecJson.Replace("RL_STEPS", rlSteps.ToString()).Replace("\"rl\": { ", "\"rl\": { " + rl);
         if (lora) json = json.Replace("\"policy\": { ", "\"policy\": { \"lora\": { \"rank\": 4, \"alpha\": 8, \"dropout\": 0.1 }, ");
         await File.WriteAllTextAsync(spec, json);
@@ -178,6 +179,56 @@ public sealed class ServeAndSubmitTests : IDisposable
         await using var twinStore = new SqliteRunStore(Path.Combine(twinDirectory, "runs.db"));
         var twinMetrics = (await twinStore.GetMetricsAsync(twinId)).Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList();
         Assert.NotEmpty(twinMetrics);
+        Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
+    }
+
+    /// <summary>
+    /// PPO with a checkpoint every 5 steps, killed past step 6: the versions since the last checkpoint lived
+    /// only in the trainer's memory (lent to the generator). The restarted run goes on from the last
+    /// checkpoint, replays the steps after it with the same seeds, and ends with the very RL metrics of an
+    /// undisturbed twin; only every fifth version and the last are committed, each with its trainer state.
+    /// </summary>
+    [Fact]
+    public async Task ARunKilledBetweenCheckpointsReplaysTheStepsSinceTheLastAndEndsEqualToItsTwin()
+    {
+        const int steps = 16, every = 5;
+        string outDirectory = Path.Combine(folder, "out");
+        string runId;
+        await using (var first = await ServedPlatform.StartAsync(outDirectory))
+        {
+            runId = await SubmitAsync(first.Url, steps, "ppo", every);
+            await first.WaitForRunAsync(runId,
+                r => r.GetProperty("stage").GetString() == "policy" && r.GetProperty("step").GetInt32() >= 6, TimeSpan.FromMinutes(2));
+            await first.KillAsync();
+        }
+        await using (var store = new SqliteRunStore(Path.Combine(outDirectory, "runs.db")))
+        {
+            int done = (await store.GetMetricsAsync(runId, "rl/kl")).Count;
+            Assert.True(done < steps, $"the run had done {done} steps when killed: too late to test a resume");
+        }
+
+        await using var second = await ServedPlatform.StartAsync(outDirectory);
+        var run = await second.WaitForRunAsync(runId, Ended, TimeSpan.FromMinutes(3));
+        Assert.True(run.GetProperty("status").GetString() == "completed", run.ToString());
+        await using var runs = new SqliteRunStore(Path.Combine(outDirectory, "runs.db"));
+        var checkpoints = await runs.GetCheckpointsAsync(runId);
+        Assert.Equal([0, 5, 10, 15, 16], checkpoints.Where(c => c.Kind == "policy").Select(c => c.Version));
+        Assert.Equal([5, 10, 15, 16], checkpoints.Where(c => c.Kind == "trainer-state").Select(c => c.Version));
+        var events = await runs.GetEventsAsync(runId);
+        Assert.Contains(events, e => e.Kind == "resumed" && e.Message is "continuing RL from committed policy version 5" or "continuing RL from committed policy version 10");
+        var metrics = await runs.GetMetricsAsync(runId);
+        foreach (string name in new[] { "rl/proxy_reward", "rl/kl", "rl/value_loss" })
+            Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), metrics.Where(m => m.Name == name).Select(m => m.Step));
+
+        string twinDirectory = Path.Combine(folder, "twin");
+        string twinId;
+        await using (var twin = await ServedPlatform.StartAsync(twinDirectory))
+        {
+            twinId = await SubmitAsync(twin.Url, steps, "ppo", every);
+            await twin.WaitForRunAsync(twinId, Ended, TimeSpan.FromMinutes(3));
+        }
+        await using var twinStore = new SqliteRunStore(Path.Combine(twinDirectory, "runs.db"));
+        var twinMetrics = (await twinStore.GetMetricsAsync(twinId)).Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList();
         Assert.Equal(twinMetrics, metrics.Where(m => m.Name.StartsWith("rl/")).Select(m => (m.Name, m.Step, m.Value)).ToList());
     }
 

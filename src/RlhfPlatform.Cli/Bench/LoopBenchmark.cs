@@ -14,33 +14,46 @@ namespace RlhfPlatform.Cli.Bench;
 /// <summary>What `rlhf bench loop` measured: the same RLOO steps through the grains and as direct calls in one process.</summary>
 public sealed record LoopBenchmarkReport(
     int Steps, int PromptsPerStep, int SamplesPerPrompt, int MaxNewTokens,
-    double GrainsMsPerStep, double DirectMsPerStep,
-    double OverheadRatio, double FinalKlGrains, double FinalKlDirect, bool SameMetrics, IReadOnlyList<RolloutThroughput> Rollouts);
+    IReadOnlyList<LoopTiming> Loops, IReadOnlyList<RolloutThroughput> Rollouts);
+
+/// <summary>
+/// One run's RL steps through the grains with a checkpoint every <paramref name="CheckpointEvery"/> steps, and
+/// the direct loop timed right after it; OverheadRatio = grains / direct − 1.
+/// </summary>
+public sealed record LoopTiming(int CheckpointEvery, int CommittedPolicyVersions, double GrainsMsPerStep, double DirectMsPerStep,
+    double OverheadRatio, double FinalKlGrains, double FinalKlDirect, bool SameMetrics);
 
 /// <summary>
 /// The orchestration overhead of an RL step: a run's policy stage through the grains (rollouts,
-/// scoring and update as grain calls, metrics to the run store, the policy version and trainer state
-/// committed to the checkpoint store, the generator reloading each version), against the same steps
-/// as direct calls on one in-memory policy. Both start from the run's committed SFT policy and reward
-/// model, with the same seeds, so their metrics must agree; the ratio is grains / direct − 1, per step
-/// after the first (steady state; each loop's one-off loading is left out). Then the rollout throughput
+/// scoring and update as grain calls, metrics to the run store, each new version copied into the
+/// generator's model, a policy version and its trainer state committed to the checkpoint store every
+/// rl.checkpointEvery steps), against the same steps as direct calls on one in-memory policy. Two
+/// runs: one committing every <see cref="SparseCheckpoints"/> steps, one committing every step, each
+/// followed by its direct twin so the pair sees the same machine. All start from the first run's
+/// committed SFT policy and reward model, with the same seeds, so their metrics must agree; the ratio
+/// is grains / direct − 1, per step after the first (steady state; one-off loading is left out). Then the rollout throughput
 /// of the run's generator grains on its SFT policy: one generator on a silo that runs one heavy job at
 /// a time (all cores), and 1, 2 and 4 generators on a silo that runs two at once (half the cores each).
 /// </summary>
 public static class LoopBenchmark
 {
+    /// <summary>The checkpoint interval of the first run: TRL's and OpenRLHF's save_steps, in spirit.</summary>
+    public const int SparseCheckpoints = 10;
+
     public static async Task<LoopBenchmarkReport> RunAsync(int steps, string workDirectory, Action<string> progress, CancellationToken ct)
     {
-        var spec = Spec(steps);
+        var spec = Spec(steps, SparseCheckpoints);
         var request = ThroughputRequest(spec);
         GrainLoop loop;
         RolloutBatch oneGenerator;
         var rollouts = new List<RolloutThroughput>();
-        int threads;
+        var loops = new List<LoopTiming>();
         await using (var platform = await EmbeddedPlatform.StartAsync(workDirectory, ct))
         {
-            threads = platform.Settings.ComputeThreads;
             loop = await GrainLoopAsync(spec, platform, progress, ct);
+            loops.Add(await WithDirectTwinAsync(spec, loop, loop, platform.Compute, progress, ct));
+            var everyStep = Spec(steps, 1);
+            loops.Add(await WithDirectTwinAsync(everyStep, await GrainLoopAsync(everyStep, platform, progress, ct), loop, platform.Compute, progress, ct));
             progress("rollout throughput: 1 generator, one heavy job at a time");
             oneGenerator = await RolloutThroughputBenchmark.OneGeneratorAsync(platform, loop.RunId, request);
             rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(platform, loop.RunId, request, 1, oneGenerator, ct));
@@ -52,21 +65,28 @@ public static class LoopBenchmark
                 progress($"rollout throughput: {generators} generator(s), two heavy jobs at once");
                 rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(wide, loop.RunId, request, generators, oneGenerator, ct));
             }
-
-        progress($"direct: the same {steps} steps as in-process calls");
-        var (directPerStep, directKl) = await Task.Run(() => Direct(spec, loop.PolicyFolder, loop.RewardFolder, threads), ct);
-        bool same = loop.Kl.SequenceEqual(directKl);
-        return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens,
-            1000 * loop.SecondsPerStep, 1000 * directPerStep, loop.SecondsPerStep / directPerStep - 1, loop.Kl[^1], directKl[^1], same, rollouts);
+        return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens, loops, rollouts);
     }
 
-    /// <summary>The run through the grains: its id, seconds per step after the first, KL per step, and its committed SFT policy and reward model.</summary>
-    sealed record GrainLoop(string RunId, double SecondsPerStep, double[] Kl, string PolicyFolder, string RewardFolder);
+    /// <summary>
+    /// The direct loop, from <paramref name="start"/>'s SFT policy and reward model, timed right after <paramref name="loop"/>,
+    /// as one job of the silo's compute worker: the thread (and libtorch thread pool) the grains' jobs ran on.
+    /// </summary>
+    static async Task<LoopTiming> WithDirectTwinAsync(RunSpec spec, GrainLoop loop, GrainLoop start, ComputeQueue compute, Action<string> progress, CancellationToken ct)
+    {
+        progress($"direct: the same {spec.Rl.Steps} steps as in-process calls");
+        var (directPerStep, directKl) = await compute.Run(() => Direct(spec, start.PolicyFolder, start.RewardFolder), ct);
+        return new LoopTiming(spec.Rl.CheckpointEvery, loop.CommittedPolicyVersions, 1000 * loop.SecondsPerStep, 1000 * directPerStep,
+            loop.SecondsPerStep / directPerStep - 1, loop.Kl[^1], directKl[^1], loop.Kl.SequenceEqual(directKl));
+    }
+
+    /// <summary>The run through the grains: its id, seconds per step after the first, KL per step, its committed SFT policy and reward model, and how many policy versions it committed.</summary>
+    sealed record GrainLoop(string RunId, double SecondsPerStep, double[] Kl, string PolicyFolder, string RewardFolder, int CommittedPolicyVersions);
 
     static async Task<GrainLoop> GrainLoopAsync(RunSpec spec, EmbeddedPlatform platform, Action<string> progress, CancellationToken ct)
     {
         int steps = spec.Rl.Steps;
-        progress($"through the grains: SFT, reward model, then {steps} RLOO steps");
+        progress($"through the grains: SFT, reward model, then {steps} RLOO steps, a checkpoint every {spec.Rl.CheckpointEvery}");
         var run = await platform.Submission.SubmitAsync(spec, ct);
         // Steady state: the time from the first committed step to the last, read off the driver's progress
         // (polled through the grain, as the demo does), so the stage's one-off loading is not counted per step.
@@ -90,7 +110,8 @@ public static class LoopBenchmark
         var checkpoints = await platform.RunStore.GetCheckpointsAsync(run.RunId, ct);
         return new GrainLoop(run.RunId, (last.Value - seen.At).TotalSeconds / (steps - seen.Step), kl,
             LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.Policy && c.Version == 0).Uri),
-            LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.RewardModel(spec.RewardModel.Name)).Uri));
+            LocalFolder(checkpoints.Single(c => c.Kind == CheckpointKinds.RewardModel(spec.RewardModel.Name)).Uri),
+            checkpoints.Count(c => c.Kind == CheckpointKinds.Policy));
     }
 
     /// <summary>A step's worth of rollouts, larger than the loop's so that shards have work: 32 prompts × 4 samples from the SFT policy.</summary>
@@ -102,10 +123,8 @@ public static class LoopBenchmark
     }
 
     /// <summary>RunStages' step without grains or stores, seeded as PolicyTrainerGrain and RunStages seed it; seconds per step after the first.</summary>
-    static (double SecondsPerStep, double[] Kl) Direct(RunSpec spec, string policyFolder, string rewardFolder, int threads)
+    static (double SecondsPerStep, double[] Kl) Direct(RunSpec spec, string policyFolder, string rewardFolder)
     {
-        // As many libtorch threads as the grain loop's one compute worker had (the two-worker silo before left fewer).
-        set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
         using var environment = RunEnvironment.Create(spec);
         var judge = environment.Judge;
         using var policy = ModelCheckpoint.LoadCausalLm(policyFolder);
@@ -133,13 +152,13 @@ public static class LoopBenchmark
 
     static string LocalFolder(string uri) => new Uri(uri).LocalPath;
 
-    static RunSpec Spec(int steps) => RunSpecParser.Parse($$"""
+    static RunSpec Spec(int steps, int checkpointEvery) => RunSpecParser.Parse($$"""
     {
-      "name": "bench-loop", "experiment": "bench", "seed": 3,
+      "name": "bench-loop-{{checkpointEvery}}", "experiment": "bench", "seed": 3,
       "task": { "targetLength": 8 },
       "policy": { "model": { "layers": 2, "dim": 64, "heads": 4, "maxSeqLen": 64 }, "sft": { "examples": 400, "steps": 20, "batchSize": 16 } },
       "rewardModel": { "pairs": 400, "epochs": 1, "model": { "layers": 2, "dim": 64, "heads": 4, "maxSeqLen": 64 } },
-      "rl": { "steps": {{steps}}, "promptsPerStep": 16, "samplesPerPrompt": 4, "maxNewTokens": 24 },
+      "rl": { "steps": {{steps}}, "checkpointEvery": {{checkpointEvery}}, "promptsPerStep": 16, "samplesPerPrompt": 4, "maxNewTokens": 24 },
       "evaluation": { "prompts": 8, "maxNewTokens": 24, "bestOfN": 2, "bestOfNPrompts": 2 }
     }
     """);

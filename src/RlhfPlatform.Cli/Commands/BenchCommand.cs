@@ -51,12 +51,17 @@ public static class BenchCommand
                 prompts_per_step = report.PromptsPerStep,
                 samples_per_prompt = report.SamplesPerPrompt,
                 max_new_tokens = report.MaxNewTokens,
-                grains_ms_per_step = report.GrainsMsPerStep,
-                direct_ms_per_step = report.DirectMsPerStep,
-                overhead_ratio = report.OverheadRatio,
-                final_kl_grains_nats = report.FinalKlGrains,
-                final_kl_direct_nats = report.FinalKlDirect,
-                same_metrics = report.SameMetrics,
+                loops = report.Loops.Select(l => new
+                {
+                    checkpoint_every_steps = l.CheckpointEvery,
+                    committed_policy_versions = l.CommittedPolicyVersions,
+                    grains_ms_per_step = l.GrainsMsPerStep,
+                    direct_ms_per_step = l.DirectMsPerStep,
+                    overhead_ratio = l.OverheadRatio,
+                    final_kl_grains_nats = l.FinalKlGrains,
+                    final_kl_direct_nats = l.FinalKlDirect,
+                    same_metrics = l.SameMetrics,
+                }),
                 rollouts = report.Rollouts.Select(r => new
                 {
                     generators = r.Generators,
@@ -69,8 +74,9 @@ public static class BenchCommand
             else
             {
                 Console.WriteLine($"RLOO steps: {report.Steps} ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
-                Console.WriteLine($"through grains: {report.GrainsMsPerStep:F1} ms/step   direct: {report.DirectMsPerStep:F1} ms/step   overhead: {report.OverheadRatio:P1}");
-                Console.WriteLine($"same metrics in both loops: {(report.SameMetrics ? "yes" : "no")} (final KL {report.FinalKlGrains:F4} / {report.FinalKlDirect:F4})");
+                foreach (var l in report.Loops)
+                    Console.WriteLine($"checkpoint every {l.CheckpointEvery} step(s): through grains {l.GrainsMsPerStep:F1} ms/step   direct {l.DirectMsPerStep:F1} ms/step   " +
+                        $"overhead {l.OverheadRatio:P1}   same metrics: {(l.SameMetrics ? "yes" : "no")} (final KL {l.FinalKlGrains:F4} / {l.FinalKlDirect:F4})");
                 foreach (var r in report.Rollouts)
                     Console.WriteLine($"rollouts: {r.Generators} generator(s), {r.HeavyJobsAtOnce} heavy job(s) at once: {r.SamplesPerSecond:F1} samples/s, " +
                         $"{r.TokensPerSecond:F0} tokens/s{(r.SameRolloutsAsOneGenerator ? "" : "  (rollouts differ from one generator's!)")}");

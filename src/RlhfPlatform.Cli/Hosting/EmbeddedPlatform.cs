@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RlhfPlatform.AdminApi;
+using RlhfPlatform.Grains;
 using RlhfPlatform.Silo;
 using RlhfPlatform.Storage;
 
@@ -27,6 +28,7 @@ public sealed class EmbeddedPlatform : IAsyncDisposable
     public IRunStore RunStore => stores.RunStore;
     public RunSubmission Submission => host.Services.GetRequiredService<RunSubmission>();
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
+    public ComputeQueue Compute => host.Services.GetRequiredService<ComputeQueue>();
 
     /// <param name="computeThreads">libtorch intra-op threads of each compute worker; 0: the cores shared among the workers</param>
     /// <param name="heavyJobsAtOnce">heavy jobs the silo runs at once (Rlhf:Silo:HeavyJobsPerDevice on its one device)</param>
