@@ -59,7 +59,11 @@ public sealed class RunStages(
             {
                 // The next driver goes on from here; if the trainer is going away too, it replays from the last checkpoint.
                 try { await trainer.Commit(version); }
-                catch (Exception e) when (ClusterFaults.IsTransient(e)) { }
+                catch (Exception e) when (ClusterFaults.IsTransient(e))
+                {
+                    throw new DriverStoppedException(
+                        $"after RL step {version} of {spec.Rl.Steps}, not committed ({ErrorText.Of(e)}): the steps since the last checkpoint are redone");
+                }
                 throw new DriverStoppedException($"after committed RL step {version} of {spec.Rl.Steps}");
             }
             try
