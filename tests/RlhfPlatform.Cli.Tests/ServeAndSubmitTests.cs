@@ -88,7 +88,7 @@ public sealed class ServeAndSubmitTests : IDisposable
         Assert.Contains("name", (await badSpec.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
 
         // Outside the data roots (here only --out's data folder): one 400, the same whether the target exists or not.
-        string existing = Path.Combine(folder, "tiny-rloo-2.json"), missingFile = Path.Combine(folder, "no-such.jsonl");
+        string existing = Path.Combine(folder, "tiny-rloo-2-1.json"), missingFile = Path.Combine(folder, "no-such.jsonl");
         Assert.True(File.Exists(existing));
         var details = new List<string?>();
         foreach (string path in new[] { existing, missingFile, "../../etc/passwd", "/dev/null" })
