@@ -33,29 +33,44 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
     public async Task<CheckpointRef> PublishFolderAsync(ComputeQueue compute, string runId, string kind, int version,
         Action<string> write, CancellationToken ct)
     {
-        string folder = Path.Combine(Staging, $"{runId}-{kind}-{version}-{Guid.NewGuid():N}");
+        using var staged = await StageAsync(compute, runId, kind, version, write, ct);
+        return await CommitAsync(staged, ct);
+    }
+
+    /// <summary>Lets <paramref name="write"/> fill a staging folder on the compute thread: a copy that later changes to the model do not touch.</summary>
+    public async Task<StagedCheckpoint> StageAsync(ComputeQueue compute, string runId, string kind, int version, Action<string> write, CancellationToken ct)
+    {
+        var staged = new StagedCheckpoint(runId, kind, version, Path.Combine(Staging, $"{runId}-{kind}-{version}-{Guid.NewGuid():N}"));
         try
         {
-            await compute.Run(() => write(folder), ct);
-            CheckpointRef checkpoint;
-            try
-            {
-                checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
-            }
-            catch (CheckpointConflictException conflict)
-            {
-                checkpoint = await AdoptAsync(runId, kind, version, folder, conflict, ct);
-            }
-            FaultPoints.Hit($"after-checkpoint-commit:{kind}:{version}");
-            await runs.RecordCheckpointAsync(checkpoint, ct);
-            logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);
-            KeepAsCached(runId, kind, version, folder, checkpoint);
-            return checkpoint;
+            await compute.Run(() => write(staged.Folder), ct);
+            return staged;
         }
-        finally
+        catch
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            staged.Dispose();
+            throw;
         }
+    }
+
+    /// <summary>Uploads, commits and records a staged folder (adopting an identical one committed already); the folder becomes this silo's cached copy.</summary>
+    public async Task<CheckpointRef> CommitAsync(StagedCheckpoint staged, CancellationToken ct)
+    {
+        var (runId, kind, version, folder) = (staged.RunId, staged.Kind, staged.Version, staged.Folder);
+        CheckpointRef checkpoint;
+        try
+        {
+            checkpoint = await store.WriteAsync(runId, kind, version, folder, ct);
+        }
+        catch (CheckpointConflictException conflict)
+        {
+            checkpoint = await AdoptAsync(runId, kind, version, folder, conflict, ct);
+        }
+        FaultPoints.Hit($"after-checkpoint-commit:{kind}:{version}");
+        await runs.RecordCheckpointAsync(checkpoint, ct);
+        logger.LogInformation("Committed checkpoint {Run}/{Kind}/{Version} ({Bytes} bytes)", runId, kind, version, checkpoint.SizeBytes);
+        KeepAsCached(runId, kind, version, folder, checkpoint);
+        return checkpoint;
     }
 
     /// <summary>
@@ -180,5 +195,14 @@ public sealed class CheckpointFiles(ICheckpointStore store, IRunStore runs, Chec
             if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         }
         return folder;
+    }
+}
+
+/// <summary>A checkpoint written to this silo's staging space and not committed yet; disposing it deletes what is left of the folder.</summary>
+public sealed record StagedCheckpoint(string RunId, string Kind, int Version, string Folder) : IDisposable
+{
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true);
     }
 }

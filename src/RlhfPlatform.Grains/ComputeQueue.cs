@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace RlhfPlatform.Grains;
@@ -75,9 +76,12 @@ public sealed class ComputeQueue : IDisposable
     Task<T> Enqueue<T>(Func<T> job, CancellationToken ct)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long queued = Stopwatch.GetTimestamp();
         work.Add(() =>
         {
             if (ct.IsCancellationRequested) { done.TrySetCanceled(ct); return; }
+            using var span = PlatformTracing.Source.StartActivity(PlatformTracing.ComputeJob)?
+                .SetTag("compute.queued_ms", Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
             try { done.TrySetResult(job()); }
             catch (Exception e) { done.TrySetException(e); }
         }, ct);

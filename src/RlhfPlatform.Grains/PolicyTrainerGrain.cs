@@ -9,6 +9,7 @@ using RlhfPlatform.Training.Rl;
 using RlhfPlatform.Training.Sft;
 using static TorchSharp.torch;
 using RlhfPlatform.Grains.Placement;
+using Microsoft.Extensions.Logging;
 
 namespace RlhfPlatform.Grains;
 
@@ -23,7 +24,8 @@ namespace RlhfPlatform.Grains;
 /// reference is the same weights with the adapters off.
 /// </summary>
 [HeavyWork]
-public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs, PolicyHandOff handOff) : Grain, IPolicyTrainerGrain
+public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles files, IRunStore runs, PolicyHandOff handOff,
+    ILogger<PolicyTrainerGrain> logger) : Grain, IPolicyTrainerGrain
 {
     const int StepsPerChunk = 10;
     const long SftSeedStream = 10_000_000;
@@ -35,6 +37,11 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     /// <summary>The held weights are exactly <see cref="version"/>'s: no update was cut off half-way since.</summary>
     bool intact;
     int committedVersion = -1;
+    /// <summary>
+    /// The last step's writes to the stores (its metrics, then its checkpoint if it has one), which run
+    /// beside the next update's compute: each waits for the one before, so they land in step order.
+    /// </summary>
+    Task recording = Task.CompletedTask;
     IPolicyUpdate? rl;
     LoadedPolicy? reference;
     RunSpec? rlSpec;
@@ -67,6 +74,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         // The version the driver last got, still held intact (a generator's silo went away, say): commit it
         // and go on from there rather than replay the steps since the last checkpoint.
         if (rl != null && intact && version == fromVersion) await CommitHeldAsync();
+        else await SettleRecordingAsync();
         // An update still in flight from a driver that died commits before this call runs (the grain is
         // not reentrant): continue from the newest committed version.
         await files.ReconcileAsync(RunId, [CheckpointKinds.Policy, CheckpointKinds.TrainerState], default);
@@ -134,19 +142,25 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         handOff.Withdraw(RunId);
         intact = false;
         var metrics = await compute.RunSeeded(SeedMix.Derive(rlSpec.Seed, RlUpdateSeedStream + version), () => rl.Update(rollouts, rewards));
+        // The previous step's writes ran beside this update; if one failed, so does this step, and the driver redoes it from committed state.
+        await recording;
         int next = version + 1;
         version = next;
         intact = true;
         var values = new Dictionary<string, double>(metrics.Values);
         foreach (var (name, value) in rolloutMetrics) values[name] = value;
-        await runs.RecordMetricsAsync(RunId, RunMetrics.Points(next, values));
-        if (next % rlSpec.Rl.CheckpointEvery == 0 || next >= rlSpec.Rl.Steps) await CommitHeldAsync();
+        bool checkpoint = next % rlSpec.Rl.CheckpointEvery == 0 || next >= rlSpec.Rl.Steps;
+        var staged = checkpoint ? await StageHeldAsync() : null;
+        recording = RecordAsync(next, RunMetrics.Points(next, values), staged);
+        // The evaluation stage loads the last version from the store.
+        if (next >= rlSpec.Rl.Steps) await recording;
         handOff.Lend(RunId, next, policy);
         return new PolicyUpdate(next, values);
     }
 
     public async Task Commit(int requested)
     {
+        await recording;
         if (requested == committedVersion) return;
         if (rl != null && intact && requested == version)
         {
@@ -158,28 +172,86 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             $"policy version {requested} is neither committed nor held by this policy-trainer activation: begin again from committed state");
     }
 
-    /// <summary>
-    /// Trainer state first: a policy version is only ever committed with its trainer state already there,
-    /// so a resume from any committed version continues exactly. A crash between the two leaves a
-    /// trainer state one version ahead; the step is redone and its identical state adopted.
-    /// </summary>
     async Task CommitHeldAsync()
     {
-        if (version == committedVersion) return;
-        var model = policy!;
-        if (rl is IResumableUpdate resumable)
-            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.TrainerState, version, resumable.SaveState, default);
-        if (LoraModel.HasAdapters(model))
-        {
-            await files.PublishFolderAsync(compute, RunId, CheckpointKinds.Policy, version, folder =>
-            {
-                PeftAdapter.Save(model, folder, AdapterBase(RunId));
-                Modeling.Tokenization.TokenizerFiles.Save(tokenizer!, folder);
-            }, default);
-        }
-        else await files.PublishAsync(compute, RunId, CheckpointKinds.Policy, version, model, model.Config, tokenizer!, default);
-        committedVersion = version;
+        await recording;
+        var staged = await StageHeldAsync();
+        if (staged == null) return;
+        recording = RecordAsync(staged.Version, [], staged);
+        await recording;
     }
+
+    /// <summary>The held version's trainer state and weights written to staging on the compute worker: a copy the next update does not touch.</summary>
+    async Task<StagedVersion?> StageHeldAsync()
+    {
+        if (version == committedVersion) return null;
+        var model = policy!;
+        StagedCheckpoint? state = null;
+        try
+        {
+            if (rl is IResumableUpdate resumable)
+                state = await files.StageAsync(compute, RunId, CheckpointKinds.TrainerState, version, resumable.SaveState, default);
+            var weights = await files.StageAsync(compute, RunId, CheckpointKinds.Policy, version, LoraModel.HasAdapters(model)
+                ? folder =>
+                {
+                    PeftAdapter.Save(model, folder, AdapterBase(RunId));
+                    Modeling.Tokenization.TokenizerFiles.Save(tokenizer!, folder);
+                }
+                : folder => ModelCheckpoint.Save(model, model.Config, tokenizer!, folder), default);
+            return new StagedVersion(version, state, weights);
+        }
+        catch
+        {
+            state?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A step's metrics, then its staged version: trainer state first, so a policy version is only ever
+    /// committed with its trainer state already there and a resume from any committed version continues
+    /// exactly. A crash between the two leaves a trainer state one version ahead; the step is redone and
+    /// its identical state adopted.
+    /// </summary>
+    async Task RecordAsync(int step, IReadOnlyList<MetricPoint> points, StagedVersion? staged)
+    {
+        try
+        {
+            if (points.Count > 0) await runs.RecordMetricsAsync(RunId, points);
+            if (staged == null) return;
+            if (staged.TrainerState != null) await files.CommitAsync(staged.TrainerState, default);
+            await files.CommitAsync(staged.Policy, default);
+            committedVersion = Math.Max(committedVersion, staged.Version);
+        }
+        catch (Exception e) when (!ClusterFaults.IsTransient(e))
+        {
+            // It surfaces in a later call (the next step's update, say): name the step it belongs to. A transient
+            // fault goes up as it is, for the driver to redo the steps from committed state.
+            throw new InvalidOperationException($"RL step {step}'s writes to the stores failed: {ErrorText.Of(e)}", e);
+        }
+        finally
+        {
+            staged?.TrainerState?.Dispose();
+            staged?.Policy.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the last step's writes (they touch only staged copies, so the model may go once they are
+    /// done or <paramref name="ct"/> gives up on them). One that failed is only logged: the steps after
+    /// the last committed version are redone.
+    /// </summary>
+    async Task SettleRecordingAsync(CancellationToken ct = default)
+    {
+        try { await recording.WaitAsync(ct); }
+        catch (Exception e)
+        {
+            logger.LogWarning("Run {Run}: the last RL step's writes to the stores did not finish ({Error}); going on from committed state", RunId, ErrorText.Of(e));
+        }
+        recording = Task.CompletedTask;
+    }
+
+    sealed record StagedVersion(int Version, StagedCheckpoint? TrainerState, StagedCheckpoint Policy);
 
     /// <summary>
     /// Version 0: the base model (policy.base) or a fresh policy.model, fine-tuned on the demonstrations
@@ -248,12 +320,12 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         version = modelVersion;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
         handOff.Withdraw(RunId);
+        await SettleRecordingAsync(ct);
         DisposeRl();
         reference?.Dispose();
         policy?.Dispose();
-        return Task.CompletedTask;
     }
 }

@@ -16,4 +16,7 @@ public sealed class RunDriveOptions
 
     /// <summary>A stage's background job (SFT, reward model, evaluation) that reports no new step for this long fails the run (Rlhf:Runs:StallSeconds).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a stopping silo waits for its drivers to reach a step boundary (Rlhf:Silo:ShutdownSeconds).</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

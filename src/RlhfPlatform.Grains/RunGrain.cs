@@ -11,12 +11,14 @@ namespace RlhfPlatform.Grains;
 /// output (checkpoints, metrics, stage) to the stores, so a restarted driver skips what was committed
 /// and continues RL from the last committed policy version. A reminder ("drive") re-drives the run
 /// while it is unfinished: when the silo hosting this grain dies, the reminder activates it on another
-/// silo, which resumes from what was committed. When this activation is deactivated (its silo shuts
-/// down on SIGTERM), the driver stops at the next step boundary and lets the lease go, so a driver on
-/// another silo continues from that step without redoing any.
+/// silo, which resumes from what was committed. When its silo shuts down on SIGTERM, the driver stops at
+/// the next step boundary before any grain is deactivated (<see cref="LocalDrivers"/>; or, failing that,
+/// when this activation is deactivated) and lets the lease go, so a driver on another silo continues from
+/// that step without redoing any.
 /// </summary>
 [LightWork]
-public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, RunDriveOptions drive, ILogger<RunGrain> logger)
+public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFiles files, RunDriveOptions drive, LocalDrivers localDrivers,
+    ILogger<RunGrain> logger)
     : Grain, IRunGrain, IRemindable
 {
     const string DriveReminder = "drive";
@@ -37,6 +39,12 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
     {
         if (driver is { IsCompleted: false }) return;
         if (await runs.GetRunAsync(RunId) is not { } recorded) throw new RunNotFoundException(RunId);
+        if (localDrivers.Stopping && !recorded.Status.IsTerminal())
+        {
+            // Its reminder, on a silo that is up, starts it there.
+            await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
+            return;
+        }
         if (recorded.Status.IsTerminal()) return;
         await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
         switch (await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease, drive.MaxDrivenRuns))
@@ -67,6 +75,7 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
         leaseRenewal = this.RegisterGrainTimer(RenewLeaseAsync, drive.Lease / 3, drive.Lease / 3);
         progress = new RunProgress(RunId, RunStatus.Running, run.Stage, 0, 0, null);
         driver = DriveAsync(run, cancellation.Token, stopAtStepBoundary.Token);
+        localDrivers.Add(stopAtStepBoundary, driver);
     }
 
     /// <summary>

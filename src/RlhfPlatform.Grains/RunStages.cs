@@ -96,12 +96,13 @@ public sealed class RunStages(
         Training.Environments.ITaskEnvironment environment, Training.Rl.IRewardSource judge, string stage, int version)
     {
         int step = version + 1;
+        using var span = PlatformTracing.Start(PlatformTracing.RlStep, runId, step);
         int eos = environment.Tokenizer.EosId;
         var request = new RolloutRequest(version, environment.TrainPrompts(spec.Rl.PromptsPerStep, spec.Seed, step), spec.Rl.SamplesPerPrompt,
             spec.Rl.MaxNewTokens, spec.Rl.Temperature, Training.SeedMix.Derive(spec.Seed, 1_000_000 + step));
-        var batch = await StageException.InAsync($"{stage} step {step} rollout generation", () => generators.Generate(request));
-        float[] rewards = await StageException.InAsync($"{stage} step {step} scoring", () => scorer.Score(batch.Prompts, batch.Responses));
-        double[] gold = await StageException.InAsync($"{stage} step {step} gold judging",
+        var batch = await Phase(PlatformTracing.Rollouts, $"{stage} step {step} rollout generation", step, () => generators.Generate(request));
+        float[] rewards = await Phase(PlatformTracing.Scoring, $"{stage} step {step} scoring", step, () => scorer.Score(batch.Prompts, batch.Responses));
+        double[] gold = await Phase(PlatformTracing.GoldJudging, $"{stage} step {step} gold judging", step,
             () => compute.RunInference(() => judge.ScoreInFullPrecision(batch.Prompts, batch.Responses), ct));
         var rolloutMetrics = new Dictionary<string, double>
         {
@@ -109,8 +110,14 @@ public sealed class RunStages(
             ["rl/length"] = batch.Responses.Average(r => environment.Tokenizer.Decode(r).Length),
             ["rl/length_tokens"] = batch.Responses.Average(r => r.Count(t => t != eos)),
         };
-        var update = await StageException.InAsync($"{stage} step {step} update", () => trainer.Update(batch, rewards, rolloutMetrics));
+        var update = await Phase(PlatformTracing.Update, $"{stage} step {step} update", step, () => trainer.Update(batch, rewards, rolloutMetrics));
         return update.NewVersion;
+    }
+
+    async Task<T> Phase<T>(string span, string what, int step, Func<Task<T>> call)
+    {
+        using var phase = PlatformTracing.Start(span, runId, step);
+        return await StageException.InAsync(what, call);
     }
 
     async Task EvaluateAsync(CheckpointRef rewardModel, int finalVersion)

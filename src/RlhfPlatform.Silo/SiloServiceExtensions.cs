@@ -35,7 +35,10 @@ public static class SiloServiceExtensions
             Lease = TimeSpan.FromSeconds(settings.Runs.LeaseSeconds),
             MaxDrivenRuns = settings.Runs.MaxDriven,
             StallTimeout = TimeSpan.FromSeconds(settings.Runs.StallSeconds),
+            StopTimeout = TimeSpan.FromSeconds(settings.Silo.ShutdownSeconds),
         });
+        services.AddSingleton<LocalDrivers>();
+        services.AddHostedService<DriverDrain>();
         services.AddSingleton<BestOfNSampleCache>();
         return services;
     }

@@ -19,9 +19,23 @@ public sealed class BenchCommandTests
         {
             Assert.True(l.GetProperty("same_metrics").GetBoolean(), stdout);
             Assert.Equal(l.GetProperty("final_kl_grains_nats").GetDouble(), l.GetProperty("final_kl_direct_nats").GetDouble());
-            Positive(l.GetProperty("grains_ms_per_step"));
-            Positive(l.GetProperty("direct_ms_per_step"));
-            Assert.True(double.IsFinite(l.GetProperty("overhead_ratio").GetDouble()));
+            foreach (string figure in new[] { "grains_ms_per_step", "direct_ms_per_step", "grains_median_ms_per_step", "direct_median_ms_per_step" })
+                Positive(l.GetProperty(figure));
+            foreach (string ratio in new[] { "overhead_ratio", "median_overhead_ratio" })
+                Assert.True(double.IsFinite(l.GetProperty(ratio).GetDouble()));
+            // The compute worker's idle time within a step is part of the step.
+            double idle = l.GetProperty("grains_compute_idle_median_ms_per_step").GetDouble();
+            Assert.InRange(idle, 0, l.GetProperty("grains_median_ms_per_step").GetDouble());
+            // The driver's four phases, traced through the grains and timed in the direct loop; each phase's compute is within its time.
+            var phases = NonEmpty(l.GetProperty("phases"));
+            Assert.Equal(["rl.rollouts", "rl.scoring", "rl.gold", "rl.update"], phases.Select(p => p.GetProperty("phase").GetString()));
+            foreach (var p in phases)
+            {
+                Positive(p.GetProperty("grains_ms_per_step"));
+                Positive(p.GetProperty("direct_ms_per_step"));
+                Assert.InRange(p.GetProperty("grains_compute_busy_ms_per_step").GetDouble(), 0, p.GetProperty("grains_ms_per_step").GetDouble());
+            }
+            Assert.True(phases.Sum(p => p.GetProperty("grains_ms_per_step").GetDouble()) <= l.GetProperty("grains_ms_per_step").GetDouble());
         }
         // Rollout throughput: 1 generator alone, then 1, 2 and 4 generator grains on a silo running two heavy jobs at once,
         // every fan-out sampling exactly what one generator samples.

@@ -53,7 +53,8 @@ public sealed class FailedRunErrorTests(EmbeddedClusterFixture fixture) : IClass
         await File.WriteAllTextAsync(Path.Combine(foreign, "manifest.json"), "{}");
 
         string error = await RecordedErrorAsync(run.RunId, await WaitForEndAsync(run.RunId));
-        Assert.StartsWith("policy rloo step 2 update: ", error);
+        // Step 2's commit runs beside step 3's update, which is where its failure surfaces.
+        Assert.StartsWith("policy rloo step 3 update: RL step 2's writes to the stores failed: ", error);
         Assert.Contains("committed already", error);
         var checkpoints = await fixture.RunStore.GetCheckpointsAsync(run.RunId);
         Assert.Equal([0, 1], checkpoints.Where(c => c.Kind == "policy").Select(c => c.Version));

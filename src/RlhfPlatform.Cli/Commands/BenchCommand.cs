@@ -1,3 +1,4 @@
+using RlhfPlatform.Grains;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -30,21 +31,24 @@ public static class BenchCommand
             RunModel(result.GetValue(jsonOption), result.GetValue(quickOption), result.GetValue(threadsOption)))));
         var stepsOption = new Option<int>("--steps") { Description = "RLOO steps in each of the two loops", DefaultValueFactory = _ => 30 };
         var loopJson = new Option<bool>("--json") { Description = "Print the figures as JSON (every name ends with its unit)" };
+        var loopThreads = new Option<int?>("--threads") { Description = "libtorch intra-op threads of the loops' compute worker (default: every core)" };
         var loop = new Command("loop", "Orchestration overhead: the same RLOO steps through the grains and as direct in-process calls")
         {
-            stepsOption, loopJson,
+            stepsOption, loopJson, loopThreads,
         };
-        loop.SetAction((result, ct) => RlhfCli.GuardAsync(result, () => RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopJson), ct)));
+        loop.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
+            RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopJson), result.GetValue(loopThreads), ct)));
         return new Command("bench", "Benchmarks") { model, loop };
     }
 
-    static async Task<int> RunLoopAsync(int steps, bool json, CancellationToken ct)
+    static async Task<int> RunLoopAsync(int steps, bool json, int? threads, CancellationToken ct)
     {
-        if (steps is < 1 or > 10_000) throw new ArgumentException($"--steps must be 1 to 10000 (got {steps})");
+        if (threads is < 1) throw new ArgumentException($"--threads must be at least 1 (got {threads})");
+        if (steps is < 2 or > 10_000) throw new ArgumentException($"--steps must be 2 to 10000: the first step, which loads the models, is not timed (got {steps})");
         string work = Directory.CreateTempSubdirectory("rlhf-bench-loop-").FullName;
         try
         {
-            var report = await LoopBenchmark.RunAsync(steps, work, stage => Console.Error.WriteLine($"bench: {stage}"), ct);
+            var report = await LoopBenchmark.RunAsync(steps, threads ?? 0, work, stage => Console.Error.WriteLine($"bench: {stage}"), ct);
             if (json) Console.WriteLine(JsonSerializer.Serialize(new
             {
                 steps = report.Steps,
@@ -55,9 +59,21 @@ public static class BenchCommand
                 {
                     checkpoint_every_steps = l.CheckpointEvery,
                     committed_policy_versions = l.CommittedPolicyVersions,
-                    grains_ms_per_step = l.GrainsMsPerStep,
-                    direct_ms_per_step = l.DirectMsPerStep,
+                    grains_ms_per_step = l.Grains.MeanMs,
+                    direct_ms_per_step = l.Direct.MeanMs,
                     overhead_ratio = l.OverheadRatio,
+                    grains_median_ms_per_step = l.Grains.MedianMs,
+                    direct_median_ms_per_step = l.Direct.MedianMs,
+                    median_overhead_ratio = l.MedianOverheadRatio,
+                    grains_compute_idle_median_ms_per_step = l.Grains.MedianIdleMs,
+                    idle_ratio = l.IdleRatio,
+                    phases = PlatformTracing.RlPhases.Select(p => new
+                    {
+                        phase = p,
+                        grains_ms_per_step = l.Grains.PhaseMeanMs(p),
+                        grains_compute_busy_ms_per_step = l.Grains.PhaseMeanBusyMs(p),
+                        direct_ms_per_step = l.Direct.PhaseMeanMs(p),
+                    }),
                     final_kl_grains_nats = l.FinalKlGrains,
                     final_kl_direct_nats = l.FinalKlDirect,
                     same_metrics = l.SameMetrics,
@@ -75,8 +91,14 @@ public static class BenchCommand
             {
                 Console.WriteLine($"RLOO steps: {report.Steps} ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
                 foreach (var l in report.Loops)
-                    Console.WriteLine($"checkpoint every {l.CheckpointEvery} step(s): through grains {l.GrainsMsPerStep:F1} ms/step   direct {l.DirectMsPerStep:F1} ms/step   " +
-                        $"overhead {l.OverheadRatio:P1}   same metrics: {(l.SameMetrics ? "yes" : "no")} (final KL {l.FinalKlGrains:F4} / {l.FinalKlDirect:F4})");
+                {
+                    Console.WriteLine($"checkpoint every {l.CheckpointEvery} step(s): same metrics: {(l.SameMetrics ? "yes" : "no")} (final KL {l.FinalKlGrains:F4} / {l.FinalKlDirect:F4})");
+                    Console.WriteLine($"  step mean    through grains {l.Grains.MeanMs,7:F1} ms   direct {l.Direct.MeanMs,7:F1} ms   overhead {l.OverheadRatio,7:P1}");
+                    Console.WriteLine($"  step median  through grains {l.Grains.MedianMs,7:F1} ms   direct {l.Direct.MedianMs,7:F1} ms   overhead {l.MedianOverheadRatio,7:P1}");
+                    Console.WriteLine($"  compute worker idle through grains {l.Grains.MedianIdleMs:F1} ms per step (median), {l.IdleRatio:P1} of a direct step");
+                    foreach (string p in PlatformTracing.RlPhases)
+                        Console.WriteLine($"  {p,-12} through grains {l.Grains.PhaseMeanMs(p),7:F1} ms (compute busy {l.Grains.PhaseMeanBusyMs(p),7:F1})   direct {l.Direct.PhaseMeanMs(p),7:F1} ms");
+                }
                 foreach (var r in report.Rollouts)
                     Console.WriteLine($"rollouts: {r.Generators} generator(s), {r.HeavyJobsAtOnce} heavy job(s) at once: {r.SamplesPerSecond:F1} samples/s, " +
                         $"{r.TokensPerSecond:F0} tokens/s{(r.SameRolloutsAsOneGenerator ? "" : "  (rollouts differ from one generator's!)")}");
