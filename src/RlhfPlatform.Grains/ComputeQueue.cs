@@ -8,7 +8,7 @@ public sealed record ComputeOptions
 {
     /// <summary>"cpu" or "cuda".</summary>
     public string Device { get; init; } = "cpu";
-    /// <summary>libtorch intra-op threads of each worker; 0 = the cores divided among the workers.</summary>
+    /// <summary>libtorch intra-op threads of each worker; 0 = the cores but one divided among the workers (at least one each).</summary>
     public int Threads { get; init; }
     /// <summary>Heavy jobs run at once: devices × jobs per device, each on its own worker thread.</summary>
     public int Workers { get; init; } = 1;
@@ -91,7 +91,10 @@ public sealed class ComputeQueue : IDisposable
     void Loop()
     {
         // libtorch applies one intra-op thread count to every parallel region: all workers set the same share of the cores.
-        int threads = Options.Threads > 0 ? Options.Threads : Math.Max(1, Environment.ProcessorCount / Options.Workers);
+        // One core is left to the runtime (Orleans, GC, the stores' writes): a parallel region waits for its slowest
+        // thread, so one thread that shares its core with them slows every region (`rlhf bench loop`: the same
+        // rollouts took 1.8 times as long through the grains with 2 threads on 2 cores, and no longer with 1).
+        int threads = Options.Threads > 0 ? Options.Threads : Math.Max(1, (Environment.ProcessorCount - 1) / Options.Workers);
         TorchSharp.torch.set_num_threads(threads);
         logger.LogInformation("Compute worker {Worker} on {Device} with {Threads} libtorch threads", Thread.CurrentThread.Name, Options.Device, threads);
         foreach (var item in work.GetConsumingEnumerable()) item();

@@ -15,6 +15,15 @@ public static class PlatformTracing
     /// <summary>The driver's span of one RL step (tags: rlhf.run, rlhf.step), and of its phases in it.</summary>
     public const string RlStep = "rl.step", Rollouts = "rl.rollouts", Scoring = "rl.scoring", GoldJudging = "rl.gold", Update = "rl.update";
 
+    /// <summary>The grain side of a phase's call (tags as the driver's): the difference is the grain call itself.</summary>
+    public const string GeneratorGenerate = "generator.generate", ScorerScore = "scorer.score", TrainerUpdate = "trainer.update";
+
+    /// <summary>The grain side of each phase that is a grain call.</summary>
+    public static readonly IReadOnlyDictionary<string, string> GrainSideOf = new Dictionary<string, string>
+    {
+        [Rollouts] = GeneratorGenerate, [Scoring] = ScorerScore, [Update] = TrainerUpdate,
+    };
+
     /// <summary>An RL step's phases, in order.</summary>
     public static readonly IReadOnlyList<string> RlPhases = [Rollouts, Scoring, GoldJudging, Update];
 

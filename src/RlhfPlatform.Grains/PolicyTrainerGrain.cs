@@ -127,7 +127,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         rlSpec = spec;
         committedVersion = fromVersion;
         intact = true;
-        handOff.Lend(RunId, version, policy!);
+        handOff.Lend(RunId, version, policy!, Device);
         return fromVersion;
     }
 
@@ -137,6 +137,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
             throw new TrainerStateLostException("this policy-trainer activation has not begun RL (the one that had was deactivated): begin again from committed state");
         if (batch.PolicyVersion != version)
             throw new InvalidOperationException($"rollouts come from policy version {batch.PolicyVersion} but the trainer holds version {version}");
+        using var span = PlatformTracing.Start(PlatformTracing.TrainerUpdate, RunId, version + 1);
         var rollouts = new Rollouts(batch.Prompts, batch.Responses, batch.LogProbs, batch.RefLogProbs, batch.SamplesPerPrompt,
             batch.Temperature, batch.EndedWithEos);
         handOff.Withdraw(RunId);
@@ -154,7 +155,7 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
         recording = RecordAsync(next, RunMetrics.Points(next, values), staged);
         // The evaluation stage loads the last version from the store.
         if (next >= rlSpec.Rl.Steps) await recording;
-        handOff.Lend(RunId, next, policy);
+        handOff.Lend(RunId, next, policy, Device);
         return new PolicyUpdate(next, values);
     }
 
@@ -217,11 +218,16 @@ public sealed class PolicyTrainerGrain(ComputeQueue compute, CheckpointFiles fil
     {
         try
         {
-            if (points.Count > 0) await runs.RecordMetricsAsync(RunId, points);
-            if (staged == null) return;
-            if (staged.TrainerState != null) await files.CommitAsync(staged.TrainerState, default);
-            await files.CommitAsync(staged.Policy, default);
-            committedVersion = Math.Max(committedVersion, staged.Version);
+            string runId = RunId;
+            // Off this activation's turns: a store whose async calls do their I/O inline (SQLite) would hold the update's reply.
+            await Task.Run(async () =>
+            {
+                if (points.Count > 0) await runs.RecordMetricsAsync(runId, points);
+                if (staged == null) return;
+                if (staged.TrainerState != null) await files.CommitAsync(staged.TrainerState, default);
+                await files.CommitAsync(staged.Policy, default);
+            });
+            if (staged != null) committedVersion = Math.Max(committedVersion, staged.Version);
         }
         catch (Exception e) when (!ClusterFaults.IsTransient(e))
         {

@@ -12,6 +12,7 @@ public sealed class RewardScorerGrain(ComputeQueue compute, CheckpointFiles file
     public async Task<float[]> Score(int[][] prompts, int[][] responses)
     {
         if (prompts.Length != responses.Length) throw new ArgumentException($"{prompts.Length} prompts but {responses.Length} responses");
+        using var span = PlatformTracing.Source.StartActivity(PlatformTracing.ScorerScore);
         if (source == null)
         {
             string[] key = this.GetPrimaryKeyString().Split('/');

@@ -7,16 +7,21 @@ using RlhfPlatform.Grains.Placement;
 
 namespace RlhfPlatform.Grains;
 
-/// <summary>Samples rollouts from the requested policy version (lent by the trainer on this silo, or committed), with reference log-probs from version 0.</summary>
+/// <summary>
+/// Samples rollouts from the requested policy version, with reference log-probs from version 0: from
+/// the trainer's own model when it lends that version on this silo and device (<see cref="PolicyHandOff"/>),
+/// else from a copy it holds (the lent weights copied in, or the committed version loaded).
+/// </summary>
 [HeavyWork]
 public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles files, PolicyHandOff handOff) : Grain, IRolloutGeneratorGrain
 {
     LoadedPolicy? policy, reference;
+    string runId = "", device = "";
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
-        string runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
-        string device = compute.AssignDevice();
+        runId = GrainKeys.RunOf(this.GetPrimaryKeyString());
+        device = compute.AssignDevice();
         policy = new LoadedPolicy(files, compute, runId, device, handOff, GrainFactory.GetGrain<IPolicyTrainerGrain>(runId));
         reference = new LoadedPolicy(files, compute, runId, device);
         return Task.CompletedTask;
@@ -24,15 +29,32 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
 
     public async Task<RolloutBatch> Generate(RolloutRequest request)
     {
-        var current = await policy!.GetAsync(request.PolicyVersion);
+        using var span = PlatformTracing.Start(PlatformTracing.GeneratorGenerate, runId, request.PolicyVersion + 1);
+        var generation = new GenerationOptions { MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature };
+        Rollouts Make(CausalLm current, ILanguageModel referenceModel) =>
+            RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed, request.FirstPrompt);
         // A LoRA version's reference is its own base with the adapters off: no second copy of the weights.
         // Version 0 is its own reference.
-        ILanguageModel referenceModel = LoraModel.HasAdapters(current) ? new AdaptersDisabledView<CausalLm>(current)
-            : request.PolicyVersion == 0 ? current
-            : await reference!.GetAsync(0);
-        var generation = new GenerationOptions { MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature };
-        var rollouts = await compute.RunInference(() =>
-            RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed, request.FirstPrompt));
+        ILanguageModel ReferenceOf(CausalLm current, CausalLm? loadedReference) =>
+            LoraModel.HasAdapters(current) ? new AdaptersDisabledView<CausalLm>(current) : request.PolicyVersion == 0 ? current : loadedReference!;
+
+        Rollouts? rollouts = null;
+        // On a silo that runs one heavy job at a time, generators take turns anyway; on one that runs several, each
+        // samples from its own copy, so that two shards need not wait for each other on the loan.
+        if (compute.Options.Workers == 1 && handOff.Lends(runId, request.PolicyVersion, device, out bool lentHasAdapters))
+        {
+            // The trainer's own weights on this device, as the direct loop samples them: nothing to copy or hold.
+            var loadedReference = lentHasAdapters || request.PolicyVersion == 0 ? null : await reference!.GetAsync(0);
+            rollouts = await compute.RunInference(() =>
+                handOff.TryUse(runId, request.PolicyVersion, device, lent => Make((CausalLm)lent, ReferenceOf((CausalLm)lent, loadedReference)), out var made)
+                    ? made : null);
+        }
+        if (rollouts == null)
+        {
+            var current = await policy!.GetAsync(request.PolicyVersion);
+            var loadedReference = LoraModel.HasAdapters(current) || request.PolicyVersion == 0 ? null : await reference!.GetAsync(0);
+            rollouts = await compute.RunInference(() => Make(current, ReferenceOf(current, loadedReference)));
+        }
         return new RolloutBatch(request.PolicyVersion, rollouts.Prompts, rollouts.Responses, rollouts.LogProbs,
             rollouts.RefLogProbs, rollouts.SamplesPerPrompt, rollouts.Temperature, rollouts.EndedWithEos);
     }

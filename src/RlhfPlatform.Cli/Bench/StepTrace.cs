@@ -54,9 +54,16 @@ public sealed class StepTrace : IDisposable
         var whole = steps.Select((s, i) => s with { End = i + 1 < steps.Length ? steps[i + 1].Start : s.End }).ToArray();
         var window = new Span("window", whole[0].Start, whole[^1].End, runId, 0);
         var jobs = spans.Where(s => s.Name == PlatformTracing.ComputeJob && s.Within(window)).ToArray();
-        PhaseTime[] PerStep(IEnumerable<Span> of) => of.GroupBy(s => s.Step).OrderBy(g => g.Key)
-            .Select(g => new PhaseTime(g.Sum(s => s.Ms), g.Sum(w => jobs.Where(j => j.Within(w)).Sum(j => j.Ms)))).ToArray();
-        return new StepBreakdown(PerStep(whole), PlatformTracing.RlPhases.ToDictionary(name => name, name => PerStep(run.Where(s => s.Name == name))));
+        PhaseTime[] PerStep(IEnumerable<Span> of, string? grainSide = null)
+        {
+            var inside = grainSide == null ? [] : spans.Where(s => s.Name == grainSide && s.Within(window)).ToArray();
+            return [.. of.GroupBy(s => s.Step).OrderBy(g => g.Key).Select(g => new PhaseTime(g.Sum(s => s.Ms),
+                g.Sum(w => jobs.Where(j => j.Within(w)).Sum(j => j.Ms)),
+                // Shards run side by side: the call waits for the slowest.
+                grainSide == null ? null : g.Sum(w => inside.Where(c => c.Within(w)).Select(c => c.Ms).DefaultIfEmpty(0).Max())))];
+        }
+        return new StepBreakdown(PerStep(whole), PlatformTracing.RlPhases.ToDictionary(name => name,
+            name => PerStep(run.Where(s => s.Name == name), PlatformTracing.GrainSideOf.GetValueOrDefault(name))));
     }
 
     public void Dispose() => listener.Dispose();
@@ -71,6 +78,7 @@ public sealed record StepBreakdown(IReadOnlyList<PhaseTime> Steps, IReadOnlyDict
     public double MedianIdleMs => Median(Steps.Select(s => s.Ms - s.ComputeBusyMs));
     public double PhaseMeanMs(string phase) => Phases[phase].Average(p => p.Ms);
     public double PhaseMeanBusyMs(string phase) => Phases[phase].Average(p => p.ComputeBusyMs);
+    public double? PhaseMeanGrainSideMs(string phase) => Phases[phase].All(p => p.GrainSideMs != null) ? Phases[phase].Average(p => p.GrainSideMs!.Value) : null;
 
     static double Median(IEnumerable<double> values)
     {
@@ -79,5 +87,8 @@ public sealed record StepBreakdown(IReadOnlyList<PhaseTime> Steps, IReadOnlyDict
     }
 }
 
-/// <summary>Milliseconds from a step's (or phase's) start to its end, and how many of them the compute workers were running its jobs.</summary>
-public sealed record PhaseTime(double Ms, double ComputeBusyMs);
+/// <summary>
+/// Milliseconds from a step's (or phase's) start to its end, how many of them the compute workers were
+/// running its jobs, and for a grain call, how many the called grain spent in it.
+/// </summary>
+public sealed record PhaseTime(double Ms, double ComputeBusyMs, double? GrainSideMs = null);

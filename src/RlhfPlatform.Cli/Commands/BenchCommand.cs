@@ -72,6 +72,7 @@ public static class BenchCommand
                         phase = p,
                         grains_ms_per_step = l.Grains.PhaseMeanMs(p),
                         grains_compute_busy_ms_per_step = l.Grains.PhaseMeanBusyMs(p),
+                        grains_called_grain_ms_per_step = l.Grains.PhaseMeanGrainSideMs(p),
                         direct_ms_per_step = l.Direct.PhaseMeanMs(p),
                     }),
                     final_kl_grains_nats = l.FinalKlGrains,
@@ -97,7 +98,8 @@ public static class BenchCommand
                     Console.WriteLine($"  step median  through grains {l.Grains.MedianMs,7:F1} ms   direct {l.Direct.MedianMs,7:F1} ms   overhead {l.MedianOverheadRatio,7:P1}");
                     Console.WriteLine($"  compute worker idle through grains {l.Grains.MedianIdleMs:F1} ms per step (median), {l.IdleRatio:P1} of a direct step");
                     foreach (string p in PlatformTracing.RlPhases)
-                        Console.WriteLine($"  {p,-12} through grains {l.Grains.PhaseMeanMs(p),7:F1} ms (compute busy {l.Grains.PhaseMeanBusyMs(p),7:F1})   direct {l.Direct.PhaseMeanMs(p),7:F1} ms");
+                        Console.WriteLine($"  {p,-12} through grains {l.Grains.PhaseMeanMs(p),7:F1} ms (compute busy {l.Grains.PhaseMeanBusyMs(p),7:F1}" +
+                            (l.Grains.PhaseMeanGrainSideMs(p) is { } called ? $", in the called grain {called,7:F1}" : "") + $")   direct {l.Direct.PhaseMeanMs(p),7:F1} ms");
                 }
                 foreach (var r in report.Rollouts)
                     Console.WriteLine($"rollouts: {r.Generators} generator(s), {r.HeavyJobsAtOnce} heavy job(s) at once: {r.SamplesPerSecond:F1} samples/s, " +
