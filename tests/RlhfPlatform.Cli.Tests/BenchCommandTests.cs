@@ -11,6 +11,8 @@ public sealed class BenchCommandTests
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--json"], timeout: TimeSpan.FromMinutes(4));
         Assert.True(exit == 0, $"exit {exit}: {stderr}");
         var root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("tiny", root.GetProperty("model_size").GetString());
+        Assert.Equal(64, root.GetProperty("dim").GetInt32());
         // Two runs through the grains, a checkpoint every 10 steps (so only the last of 6) and every step, each the same
         // computation as its direct loop: same seeds, same numbers.
         var loops = NonEmpty(root.GetProperty("loops"));
@@ -44,6 +46,18 @@ public sealed class BenchCommandTests
             rollouts.Select(r => (r.GetProperty("generators").GetInt32(), r.GetProperty("heavy_jobs_at_once").GetInt32())));
         Assert.All(rollouts, r => Assert.True(r.GetProperty("same_rollouts_as_one_generator").GetBoolean(), stdout));
         Assert.All(rollouts, r => Positive(r.GetProperty("samples_per_second")));
+    }
+
+    [Fact]
+    public async Task LoopBenchRefusesAnUnknownSizeOrTooFewStepsByName()
+    {
+        var (exit, _, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--size", "huge"]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("huge", stderr);
+        Assert.Contains("small", stderr);
+        (exit, _, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "1"]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--steps must be 2 to 10000", stderr);
     }
 
     [Fact]

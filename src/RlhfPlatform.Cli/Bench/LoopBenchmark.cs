@@ -7,7 +7,7 @@ namespace RlhfPlatform.Cli.Bench;
 
 /// <summary>What `rlhf bench loop` measured: the same RLOO steps through the grains and as direct calls in one process.</summary>
 public sealed record LoopBenchmarkReport(
-    int Steps, int PromptsPerStep, int SamplesPerPrompt, int MaxNewTokens,
+    int Steps, string ModelSize, int Layers, int Dim, int PromptsPerStep, int SamplesPerPrompt, int MaxNewTokens,
     IReadOnlyList<LoopTiming> Loops, IReadOnlyList<RolloutThroughput> Rollouts);
 
 /// <summary>
@@ -44,9 +44,10 @@ public static class LoopBenchmark
     /// <summary>The checkpoint interval of the first run: TRL's and OpenRLHF's save_steps, in spirit.</summary>
     public const int SparseCheckpoints = 10;
 
-    public static async Task<LoopBenchmarkReport> RunAsync(int steps, int computeThreads, string workDirectory, Action<string> progress, CancellationToken ct)
+    public static async Task<LoopBenchmarkReport> RunAsync(int steps, string size, int computeThreads, string workDirectory, Action<string> progress, CancellationToken ct)
     {
-        var spec = Spec(steps, SparseCheckpoints);
+        if (!ModelSizes.ContainsKey(size)) throw new ArgumentException($"unknown model size '{size}' (one of: {string.Join(", ", ModelSizes.Keys)})");
+        var spec = Spec(steps, SparseCheckpoints, size);
         var request = ThroughputRequest(spec);
         string firstRun;
         RolloutBatch oneGenerator;
@@ -57,7 +58,7 @@ public static class LoopBenchmark
         {
             var sparse = await WithDirectTwinAsync(spec, platform, trace, progress, ct);
             loops.Add(sparse.Timing);
-            loops.Add((await WithDirectTwinAsync(Spec(steps, 1), platform, trace, progress, ct)).Timing);
+            loops.Add((await WithDirectTwinAsync(Spec(steps, 1, size), platform, trace, progress, ct)).Timing);
             firstRun = sparse.RunId;
             progress("rollout throughput: 1 generator, one heavy job at a time");
             oneGenerator = await RolloutThroughputBenchmark.OneGeneratorAsync(platform, firstRun, request);
@@ -70,7 +71,8 @@ public static class LoopBenchmark
                 progress($"rollout throughput: {generators} generator(s), two heavy jobs at once");
                 rollouts.Add(await RolloutThroughputBenchmark.MeasureAsync(wide, firstRun, request, generators, oneGenerator, ct));
             }
-        return new LoopBenchmarkReport(steps, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens, loops, rollouts);
+        var (layers, dim, _) = ModelSizes[size];
+        return new LoopBenchmarkReport(steps, size, layers, dim, spec.Rl.PromptsPerStep, spec.Rl.SamplesPerPrompt, spec.Rl.MaxNewTokens, loops, rollouts);
     }
 
     /// <summary>A run through the grains (SFT, reward model, RL, evaluation), then its direct twin from the run's committed SFT policy and reward model.</summary>
@@ -114,14 +116,26 @@ public static class LoopBenchmark
 
     static string LocalFolder(string uri) => new Uri(uri).LocalPath;
 
-    static RunSpec Spec(int steps, int checkpointEvery) => RunSpecParser.Parse($$"""
+    /// <summary>The policy and reward model of each --model size: (layers, dim, heads).</summary>
+    public static readonly IReadOnlyDictionary<string, (int Layers, int Dim, int Heads)> ModelSizes = new Dictionary<string, (int, int, int)>
     {
-      "name": "bench-loop-{{checkpointEvery}}", "experiment": "bench", "seed": 3,
+        ["tiny"] = (2, 64, 4),   // steps of about 0.1 s on 2 cores: what the orchestration costs at its most visible
+        ["small"] = (4, 256, 8), // about 3M parameters: steps of seconds, as real ones are
+    };
+
+    static RunSpec Spec(int steps, int checkpointEvery, string size)
+    {
+        var (layers, dim, heads) = ModelSizes[size];
+        string model = $$"""{ "layers": {{layers}}, "dim": {{dim}}, "heads": {{heads}}, "maxSeqLen": 64 }""";
+        return RunSpecParser.Parse($$"""
+    {
+      "name": "bench-loop-{{size}}-{{checkpointEvery}}", "experiment": "bench", "seed": 3,
       "task": { "targetLength": 8 },
-      "policy": { "model": { "layers": 2, "dim": 64, "heads": 4, "maxSeqLen": 64 }, "sft": { "examples": 400, "steps": 20, "batchSize": 16 } },
-      "rewardModel": { "pairs": 400, "epochs": 1, "model": { "layers": 2, "dim": 64, "heads": 4, "maxSeqLen": 64 } },
+      "policy": { "model": {{model}}, "sft": { "examples": 400, "steps": 20, "batchSize": 16 } },
+      "rewardModel": { "pairs": 400, "epochs": 1, "model": {{model}} },
       "rl": { "steps": {{steps}}, "checkpointEvery": {{checkpointEvery}}, "promptsPerStep": 16, "samplesPerPrompt": 4, "maxNewTokens": 24 },
       "evaluation": { "prompts": 8, "maxNewTokens": 24, "bestOfN": 2, "bestOfNPrompts": 2 }
     }
     """);
+    }
 }

@@ -31,27 +31,35 @@ public static class BenchCommand
             RunModel(result.GetValue(jsonOption), result.GetValue(quickOption), result.GetValue(threadsOption)))));
         var stepsOption = new Option<int>("--steps") { Description = "RLOO steps in each of the two loops", DefaultValueFactory = _ => 30 };
         var loopJson = new Option<bool>("--json") { Description = "Print the figures as JSON (every name ends with its unit)" };
+        var loopModel = new Option<string>("--size")
+        {
+            Description = "Size of the policy and reward model: tiny (2 layers, dim 64) or small (4 layers, dim 256)", DefaultValueFactory = _ => "tiny",
+        };
+        loopModel.AcceptOnlyFromAmong([.. LoopBenchmark.ModelSizes.Keys]);
         var loopThreads = new Option<int?>("--threads") { Description = "libtorch intra-op threads of the loops' compute worker (default: every core)" };
         var loop = new Command("loop", "Orchestration overhead: the same RLOO steps through the grains and as direct in-process calls")
         {
-            stepsOption, loopJson, loopThreads,
+            stepsOption, loopModel, loopJson, loopThreads,
         };
         loop.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
-            RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopJson), result.GetValue(loopThreads), ct)));
+            RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopModel)!, result.GetValue(loopJson), result.GetValue(loopThreads), ct)));
         return new Command("bench", "Benchmarks") { model, loop };
     }
 
-    static async Task<int> RunLoopAsync(int steps, bool json, int? threads, CancellationToken ct)
+    static async Task<int> RunLoopAsync(int steps, string size, bool json, int? threads, CancellationToken ct)
     {
         if (threads is < 1) throw new ArgumentException($"--threads must be at least 1 (got {threads})");
         if (steps is < 2 or > 10_000) throw new ArgumentException($"--steps must be 2 to 10000: the first step, which loads the models, is not timed (got {steps})");
         string work = Directory.CreateTempSubdirectory("rlhf-bench-loop-").FullName;
         try
         {
-            var report = await LoopBenchmark.RunAsync(steps, threads ?? 0, work, stage => Console.Error.WriteLine($"bench: {stage}"), ct);
+            var report = await LoopBenchmark.RunAsync(steps, size, threads ?? 0, work, stage => Console.Error.WriteLine($"bench: {stage}"), ct);
             if (json) Console.WriteLine(JsonSerializer.Serialize(new
             {
                 steps = report.Steps,
+                model_size = report.ModelSize,
+                layers = report.Layers,
+                dim = report.Dim,
                 prompts_per_step = report.PromptsPerStep,
                 samples_per_prompt = report.SamplesPerPrompt,
                 max_new_tokens = report.MaxNewTokens,
@@ -90,7 +98,7 @@ public static class BenchCommand
             }, JsonOptions));
             else
             {
-                Console.WriteLine($"RLOO steps: {report.Steps} ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
+                Console.WriteLine($"RLOO steps: {report.Steps}, {report.ModelSize} model ({report.Layers} layers, dim {report.Dim}) ({report.PromptsPerStep} prompts × {report.SamplesPerPrompt} samples, {report.MaxNewTokens} new tokens)");
                 foreach (var l in report.Loops)
                 {
                     Console.WriteLine($"checkpoint every {l.CheckpointEvery} step(s): same metrics: {(l.SameMetrics ? "yes" : "no")} (final KL {l.FinalKlGrains:F4} / {l.FinalKlDirect:F4})");
