@@ -8,7 +8,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task LoopBenchTimesGrainsAndDirectCallsThatComputeTheSameMetrics()
     {
-        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--json"], timeout: TimeSpan.FromMinutes(4));
+        var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--size", "tiny", "--json"], timeout: TimeSpan.FromMinutes(4));
         Assert.True(exit == 0, $"exit {exit}: {stderr}");
         var root = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal("tiny", root.GetProperty("model_size").GetString());
