@@ -10,6 +10,7 @@ public sealed class BenchCommandTests
     {
         var (exit, stdout, stderr) = await RlhfProcess.RunAsync(["bench", "loop", "--steps", "6", "--size", "tiny", "--json"], timeout: TimeSpan.FromMinutes(4));
         Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        Assert.DoesNotContain("failed unobserved", stderr);
         var root = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal("tiny", root.GetProperty("model_size").GetString());
         Assert.Equal(64, root.GetProperty("dim").GetInt32());

@@ -16,7 +16,7 @@ public static class ProcessFailureLog
         if (Interlocked.Exchange(ref installed, 1) == 1) return;
         TaskScheduler.UnobservedTaskException += (_, args) =>
         {
-            Write("warning: a background task failed unobserved", args.Exception);
+            if (!IsOrleansShutdownMarker(args.Exception)) Write("warning: a background task failed unobserved", args.Exception);
             args.SetObserved();
         };
         AppDomain.CurrentDomain.UnhandledException += (_, args) =>
@@ -26,6 +26,14 @@ public static class ProcessFailureLog
             if (args.IsTerminating && !CliErrors.Debug) Environment.Exit(1);
         };
     }
+
+    /// <summary>
+    /// A stopping silo disposes Orleans' internal AsyncEnumerable (membership updates), which publishes a last
+    /// element whose task holds an ObjectDisposedException ("This instance has been disposed", never thrown)
+    /// that nothing awaits: the end of a stream, not a failure.
+    /// </summary>
+    public static bool IsOrleansShutdownMarker(AggregateException failure) =>
+        failure.InnerExceptions is [ObjectDisposedException { ObjectName: "This instance has been disposed", StackTrace: null }];
 
     static void Write(string what, Exception? e)
     {
