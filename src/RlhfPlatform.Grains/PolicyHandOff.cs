@@ -36,9 +36,9 @@ public sealed class PolicyHandOff
     /// </summary>
     public bool Lends(string runId, int version, string device, out bool hasAdapters)
     {
-        bool lent = loans.TryGetValue(runId, out var loan) && loan.Version == version && loan.Device == device && !loan.Withdrawn;
-        hasAdapters = lent && loan!.HasAdapters;
-        return lent;
+        var loan = LoanOf(runId, version, device);
+        hasAdapters = loan is { Withdrawn: false, HasAdapters: true };
+        return loan is { Withdrawn: false };
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed class PolicyHandOff
     public bool TryUse<T>(string runId, int version, string device, Func<nn.Module, T> work, out T? result)
     {
         result = default;
-        if (!loans.TryGetValue(runId, out var loan) || loan.Version != version || loan.Device != device) return false;
+        if (LoanOf(runId, version, device) is not { } loan) return false;
         lock (loan)
         {
             if (loan.Withdrawn) return false;
@@ -56,6 +56,9 @@ public sealed class PolicyHandOff
             return true;
         }
     }
+
+    Loan? LoanOf(string runId, int version, string device) =>
+        loans.TryGetValue(runId, out var loan) && loan.Version == version && loan.Device == device ? loan : null;
 
     /// <summary>Ends the run's loan; returns once no generator is using it.</summary>
     public void Withdraw(string runId)

@@ -34,7 +34,8 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
         Rollouts Make(CausalLm current, ILanguageModel referenceModel) =>
             RolloutMaker.Make(current, referenceModel, request.Prompts, request.SamplesPerPrompt, generation, request.Seed, request.FirstPrompt);
         // A LoRA version's reference is its own base with the adapters off: no second copy of the weights.
-        // Version 0 is its own reference.
+        // Version 0 is its own reference. Any other is version 0, loaded.
+        async Task<CausalLm?> LoadedReferenceAsync(bool hasAdapters) => hasAdapters || request.PolicyVersion == 0 ? null : await reference!.GetAsync(0);
         ILanguageModel ReferenceOf(CausalLm current, CausalLm? loadedReference) =>
             LoraModel.HasAdapters(current) ? new AdaptersDisabledView<CausalLm>(current) : request.PolicyVersion == 0 ? current : loadedReference!;
 
@@ -44,7 +45,7 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
         if (compute.Options.Workers == 1 && handOff.Lends(runId, request.PolicyVersion, device, out bool lentHasAdapters))
         {
             // The trainer's own weights on this device, as the direct loop samples them: nothing to copy or hold.
-            var loadedReference = lentHasAdapters || request.PolicyVersion == 0 ? null : await reference!.GetAsync(0);
+            var loadedReference = await LoadedReferenceAsync(lentHasAdapters);
             rollouts = await compute.RunInference(() =>
                 handOff.TryUse(runId, request.PolicyVersion, device, lent => Make((CausalLm)lent, ReferenceOf((CausalLm)lent, loadedReference)), out var made)
                     ? made : null);
@@ -52,7 +53,7 @@ public sealed class RolloutGeneratorGrain(ComputeQueue compute, CheckpointFiles 
         if (rollouts == null)
         {
             var current = await policy!.GetAsync(request.PolicyVersion);
-            var loadedReference = LoraModel.HasAdapters(current) || request.PolicyVersion == 0 ? null : await reference!.GetAsync(0);
+            var loadedReference = await LoadedReferenceAsync(LoraModel.HasAdapters(current));
             rollouts = await compute.RunInference(() => Make(current, ReferenceOf(current, loadedReference)));
         }
         return new RolloutBatch(request.PolicyVersion, rollouts.Prompts, rollouts.Responses, rollouts.LogProbs,

@@ -39,14 +39,10 @@ public sealed class RunGrain(IRunStore runs, ComputeQueue compute, CheckpointFil
     {
         if (driver is { IsCompleted: false }) return;
         if (await runs.GetRunAsync(RunId) is not { } recorded) throw new RunNotFoundException(RunId);
-        if (localDrivers.Stopping && !recorded.Status.IsTerminal())
-        {
-            // Its reminder, on a silo that is up, starts it there.
-            await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
-            return;
-        }
         if (recorded.Status.IsTerminal()) return;
         await this.RegisterOrUpdateReminder(DriveReminder, drive.Period, drive.Period);
+        // On a stopping silo no driver starts: the reminder starts it on a silo that is up.
+        if (localDrivers.Stopping) return;
         switch (await runs.TryAcquireDriverLeaseAsync(RunId, leaseOwner, drive.Lease, drive.MaxDrivenRuns))
         {
             case DriverLease.HeldByAnother:

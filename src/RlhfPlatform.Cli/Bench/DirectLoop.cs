@@ -43,8 +43,21 @@ public sealed class DirectLoop : IDisposable
     /// <summary>From a run's committed SFT policy (version 0) and reward model folders.</summary>
     public static DirectLoop Load(RunSpec spec, string policyFolder, string rewardFolder) => new(spec, policyFolder, rewardFolder);
 
+    /// <summary>
+    /// Steps 1 to <paramref name="steps"/>: the KL of each, and steps 2 on timed (in the run the first loads
+    /// the models: not timed there either). One job: the compute worker is busy for all of a step.
+    /// </summary>
+    public (double[] Kl, StepBreakdown Timed) Run(int steps)
+    {
+        var results = Enumerable.Range(1, steps).Select(Step).ToArray();
+        var timed = results.Skip(1).Select(r => r.PhaseMs).ToArray();
+        return (results.Select(r => r.Kl).ToArray(), new StepBreakdown(
+            [.. timed.Select(p => new PhaseTime(p.Values.Sum(), p.Values.Sum()))],
+            PlatformTracing.RlPhases.ToDictionary(name => name, name => timed.Select(p => new PhaseTime(p[name], p[name])).ToArray())));
+    }
+
     /// <summary>RL step <paramref name="step"/> (1-based, in order): its KL and each phase's milliseconds.</summary>
-    public (double Kl, Dictionary<string, double> PhaseMs) Step(int step)
+    (double Kl, Dictionary<string, double> PhaseMs) Step(int step)
     {
         var phases = new Dictionary<string, double>();
         T Timed<T>(string phase, Func<T> work)

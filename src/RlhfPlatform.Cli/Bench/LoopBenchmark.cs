@@ -27,8 +27,8 @@ public sealed record LoopTiming(int CheckpointEvery, int CommittedPolicyVersions
 
 /// <summary>
 /// The orchestration overhead of an RL step: a run's policy stage through the grains (rollouts,
-/// scoring and update as grain calls, metrics to the run store, each new version copied into the
-/// generator's model, a policy version and its trainer state committed to the checkpoint store every
+/// scoring and update as grain calls, metrics to the run store, the generator sampling each new version
+/// from the trainer's lent model, a policy version and its trainer state committed to the checkpoint store every
 /// rl.checkpointEvery steps), against the same steps as direct calls on one in-memory policy
 /// (<see cref="DirectLoop"/>), run right after it as one job of the same compute worker, from the run's
 /// own committed SFT policy and reward model with its seeds, so their metrics must agree. Two runs: one
@@ -96,11 +96,7 @@ public static class LoopBenchmark
         var (directKl, direct) = await platform.Compute.Run(() =>
         {
             using var twin = DirectLoop.Load(spec, policy, reward);
-            var results = Enumerable.Range(1, steps).Select(twin.Step).ToArray();
-            var timed = results.Skip(1).Select(r => r.PhaseMs).ToArray(); // the first step loads the models in the run: not timed there either
-            return (results.Select(r => r.Kl).ToArray(), new StepBreakdown(
-                [.. timed.Select(p => new PhaseTime(p.Values.Sum(), p.Values.Sum()))],
-                PlatformTracing.RlPhases.ToDictionary(name => name, name => timed.Select(p => new PhaseTime(p[name], p[name])).ToArray())));
+            return twin.Run(steps);
         }, ct);
         return (run.RunId, new LoopTiming(spec.Rl.CheckpointEvery, checkpoints.Count(c => c.Kind == CheckpointKinds.Policy),
             trace.Of(run.RunId, steps), direct, kl[^1], directKl[^1], kl.SequenceEqual(directKl)));
@@ -116,7 +112,7 @@ public static class LoopBenchmark
 
     static string LocalFolder(string uri) => new Uri(uri).LocalPath;
 
-    /// <summary>The policy and reward model of each --model size: (layers, dim, heads).</summary>
+    /// <summary>The policy and reward model of each --size: (layers, dim, heads).</summary>
     public static readonly IReadOnlyDictionary<string, (int Layers, int Dim, int Heads)> ModelSizes = new Dictionary<string, (int, int, int)>
     {
         ["small"] = (4, 256, 8), // about 3M parameters: steps of about 1.4 s on 2 cores, of the order of real ones

@@ -1,8 +1,8 @@
-using RlhfPlatform.Grains;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using RlhfPlatform.Cli.Bench;
+using RlhfPlatform.Grains;
 using RlhfPlatform.Modeling.Benchmarks;
 using static TorchSharp.torch;
 
@@ -31,19 +31,19 @@ public static class BenchCommand
             RunModel(result.GetValue(jsonOption), result.GetValue(quickOption), result.GetValue(threadsOption)))));
         var stepsOption = new Option<int>("--steps") { Description = "RLOO steps in each of the two loops", DefaultValueFactory = _ => 30 };
         var loopJson = new Option<bool>("--json") { Description = "Print the figures as JSON (every name ends with its unit)" };
-        var loopModel = new Option<string>("--size")
+        var loopSize = new Option<string>("--size")
         {
             Description = "Size of the policy and reward model: small (4 layers, dim 256: steps of seconds, as real ones) or tiny (2 layers, dim 64: a quick check, where the per-step costs weigh most)",
             DefaultValueFactory = _ => "small",
         };
-        loopModel.AcceptOnlyFromAmong([.. LoopBenchmark.ModelSizes.Keys]);
-        var loopThreads = new Option<int?>("--threads") { Description = "libtorch intra-op threads of the loops' compute worker (default: every core)" };
+        loopSize.AcceptOnlyFromAmong([.. LoopBenchmark.ModelSizes.Keys]);
+        var loopThreads = new Option<int?>("--threads") { Description = "libtorch intra-op threads of the loops' compute worker (default: the cores but one, as a silo)" };
         var loop = new Command("loop", "Orchestration overhead: the same RLOO steps through the grains and as direct in-process calls")
         {
-            stepsOption, loopModel, loopJson, loopThreads,
+            stepsOption, loopSize, loopJson, loopThreads,
         };
         loop.SetAction((result, ct) => RlhfCli.GuardAsync(result, () =>
-            RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopModel)!, result.GetValue(loopJson), result.GetValue(loopThreads), ct)));
+            RunLoopAsync(result.GetValue(stepsOption), result.GetValue(loopSize)!, result.GetValue(loopJson), result.GetValue(loopThreads), ct)));
         return new Command("bench", "Benchmarks") { model, loop };
     }
 
